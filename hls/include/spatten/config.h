@@ -31,8 +31,9 @@ namespace golden {
 /// Fixed constants of the softmax datapath (not configurable: the error bounds in
 /// hls/README.md are stated for these).
 struct SoftmaxConstants {
-  /// log2(e) in Q1.15: round(1.4426950408889634 * 2^15).
-  static constexpr std::int64_t kLog2eQ15 = 47274;
+  /// log2(e) in Q1.23: round(1.4426950408889634 * 2^23) (relative error 1.3e-8).
+  static constexpr std::int64_t kLog2eQ23 = 12102203;
+  static constexpr int kLog2eFracBits = 23;
   /// Fractional bits of the base-2 exponent t = x*log2(e).
   static constexpr int kExpArgFracBits = 16;
   /// Index bits of the 2^-f table (64 segments); the remaining bits interpolate.

@@ -6,7 +6,7 @@
 //
 //   m    = max_i logit_i
 //   x_i  = m - logit_i                                  >= 0, Q.F
-//   t_i  = round(x_i * log2e_Q15 / 2^(F+15-16))         >= 0, Q.16, e_i = 2^-t_i
+//   t_i  = round(x_i * log2e_Q23 / 2^(F+23-16))         >= 0, Q.16, e_i = 2^-t_i
 //   a    = t_i >> 16 (integer part), f = t_i & 0xFFFF (fraction)
 //   2^-f = LUT[f>>10] - round((LUT[f>>10] - LUT[(f>>10)+1]) * (f & 1023) / 2^10)
 //          LUT[j] = round(2^24 * 2^(-j/64)), j = 0..64 (kExp2NegLut below)
@@ -65,9 +65,10 @@ constexpr std::uint32_t exp2_neg_q16(std::uint64_t t_q16) {
 template <class CONFIG_T>
 constexpr std::uint32_t exp_neg_logit(std::uint64_t x) {
   constexpr int F = Numerics<CONFIG_T>::logit_frac_bits;
-  // x * log2e is in Q.(F+15); bring it to Q.16 with one rounding.
-  const std::uint64_t t = round_shift_unsigned(x * static_cast<std::uint64_t>(SoftmaxConstants::kLog2eQ15),
-                                               F + 15 - SoftmaxConstants::kExpArgFracBits);
+  // x <= 2^(17+F) <= 2^33 and log2e_Q23 < 2^24, so the product fits in 57 bits.
+  // It is in Q.(F+23); bring it to Q.16 with one rounding.
+  const std::uint64_t t = round_shift_unsigned(x * static_cast<std::uint64_t>(SoftmaxConstants::kLog2eQ23),
+                                               F + SoftmaxConstants::kLog2eFracBits - SoftmaxConstants::kExpArgFracBits);
   return exp2_neg_q16(t);
 }
 
