@@ -14,3 +14,14 @@ if(SPATTEN_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+# Fuzz builds (clang): instrument every target for coverage and the sanitizers,
+# so libFuzzer sees the parsers' branches; the fuzz targets add the driver
+# (-fsanitize=fuzzer) themselves in tests/CMakeLists.txt.
+if(SPATTEN_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "SPATTEN_FUZZ needs clang++ (use the 'fuzz' preset)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

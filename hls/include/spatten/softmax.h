@@ -16,10 +16,10 @@
 //   p_i  = floor(e_i * R / 2^(62-P))
 //
 // Error bounds (tests/golden/test_softmax.cpp checks them against a double
-// softmax of the same logits; hls/README.md states them):
-//   |e_i - exp(-x_i)| <= 2^-21 * exp(-x_i) + 2^-25               per exponential
-//   |p_i - p_ref_i|   <= 2^-P + p_ref_i * (2^-13 + n * 2^-24 / S_real)
-// where S_real = sum_i exp(-x_i) >= 1.
+// softmax of the same logits; hls/README.md states them), with
+// S* = sum_i exp(-x_i) >= 1 and n the row length:
+//   |e_i - exp(-x_i)| <= 2^-15 * exp(-x_i) + 2^-25
+//   |p_i - p_ref_i|   <= 2^-P + 2^-25/S* + p_ref_i * (2^-14 + n*2^-25/S* + n*2^-38)
 // In hardware: one comparator pass (max), one multiplier + 65-entry ROM +
 // interpolation multiplier per exponential, one 46-bit adder, one 62/46-bit
 // divider per row (amortized), one multiplier per probability.
