@@ -59,5 +59,6 @@ if [ "$do_build" = 1 ]; then
   cmake --preset "$preset"
   echo "setup: building with $jobs jobs"
   cmake --build --preset "$preset" -j "$jobs"
-  echo "setup: done; tools are in $(cmake --preset "$preset" -N 2>/dev/null | sed -n 's/.*binaryDir.*//p')build/bin/"
+  case "$preset" in dev) dir=build ;; *) dir="build-$preset" ;; esac
+  echo "setup: done; tools are in $dir/bin/ (try $dir/bin/spatten-golden --help)"
 fi

@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "golden_policy.h"
+#include "spatten/models/golden_policy.h"
 #include "spatten/config/all.h"
 #include "spatten/golden.h"
 #include "spatten/models/presets.h"
@@ -70,14 +70,14 @@ class GoldenRun {
 
   json run() {
     build_cache();
-    const auto pol = spatten::golden_run::to_cascade_policy<kMaxLayers>(policy_, shape_.layers);
+    const auto pol = spatten::models::to_cascade_policy<kMaxLayers>(policy_, shape_.layers);
     g::CascadePolicy<kMaxLayers> dense;  // default: keep everything, exact words
     auto st = std::make_unique<State>();
     auto st_dense = std::make_unique<State>();
     auto scratch = std::make_unique<Scratch>();
     auto report = std::make_unique<Report>();
-    g::cascade_init(*st, shape_, o_.prompt);
-    g::cascade_init(*st_dense, shape_, o_.prompt);
+    if (!g::cascade_init(*st, shape_, o_.prompt) || !g::cascade_init(*st_dense, shape_, o_.prompt))
+      throw UsageError(fmt::format("model {} does not fit the golden model's capacity", model_.name));
 
     const int L = shape_.layers, H = shape_.query_heads, D = shape_.head_dim;
     std::vector<LayerStats> stats(sz(L));

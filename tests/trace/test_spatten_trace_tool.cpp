@@ -16,51 +16,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "spatten_tool_runner.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
+using Result = spatten::test::ToolResult;
+using spatten::test::slurp;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-fs::path scratch(const std::string& name) {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path dir = fs::temp_directory_path() /
-                       ("spatten-trace-tool-test-" + std::string(info->name()) + "-" +
-                        std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir / name;
-}
-
-// Runs spatten-trace with args (already shell-quoted), capturing both streams.
-Result run_tool(const std::string& args) {
-  const fs::path out = scratch("stdout.txt");
-  const fs::path err = scratch("stderr.txt");
-  const std::string cmd = quote(SPATTEN_TRACE_TOOL) + " " + args + " >" + quote(out.string()) +
-                          " 2>" + quote(err.string());
-  const int raw = std::system(cmd.c_str());
-  Result r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
+std::string quote(const std::string& s) { return spatten::test::shell_quote(s); }
+fs::path scratch(const std::string& name) { return spatten::test::scratch_path(name); }
+Result run_tool(const std::string& args) { return spatten::test::run_tool(SPATTEN_TRACE_TOOL, args); }
 
 std::size_t count_lines(const std::string& s) {
   return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n'));

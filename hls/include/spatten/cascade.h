@@ -20,7 +20,16 @@
 //
 // The decisions use importance accumulated up to the previous layer (layer 0:
 // up to the end of the previous step), so they are computable between layers,
-// which is where the hardware's cascade top-k runs.
+// which is where the hardware's cascade top-k runs. cascade_init starts with
+// zero importance; a host that ran the prompt (prefill) attention may add its
+// probabilities to token_importance before the first step. With the default
+// start_step 1 the first decode step prunes nothing and only accumulates.
+// Because L_l is intersected with L_{l-1}, a layer can hold fewer tokens than
+// its own rule asks for (the rules are upper bounds per layer).
+//
+// A query head of a pruned KV head leaves its LayerReport entry default
+// (head_ran false). Whether a KV group fetched its LSB planes is the OR of
+// lsb_refetched over the group's query heads.
 //
 // GQA: token pruning is global (all heads share the live list, importance sums
 // over all query heads); head pruning removes whole KV groups; value pruning
@@ -93,9 +102,20 @@ struct LayerReport {
   HeadResult head[dim(MAX_QUERY_HEADS)];
 };
 
-/// Start from a prompt of prompt_len tokens: all live at every layer, all KV heads live.
+/// The shape fits the state's capacity and is well formed.
 template <class CONFIG_T, int MAX_LAYERS, int MAX_KV_HEADS>
-void cascade_init(CascadeState<CONFIG_T, MAX_LAYERS, MAX_KV_HEADS>& st, const LayerShape& shape, int prompt_len) {
+constexpr bool cascade_shape_fits(const LayerShape& shape, int prompt_len) {
+  return shape.layers >= 1 && shape.layers <= MAX_LAYERS && shape.kv_heads >= 1 && shape.kv_heads <= MAX_KV_HEADS &&
+         shape.query_heads >= shape.kv_heads && shape.query_heads % shape.kv_heads == 0 &&
+         shape.query_heads <= CONFIG_T::max_query_heads && shape.head_dim >= 1 &&
+         shape.head_dim <= CONFIG_T::max_head_dim && prompt_len >= 0 && prompt_len <= CONFIG_T::max_context;
+}
+
+/// Start from a prompt of prompt_len tokens: all live at every layer, all KV heads live.
+/// Returns false (and changes nothing) when cascade_shape_fits() does not hold.
+template <class CONFIG_T, int MAX_LAYERS, int MAX_KV_HEADS>
+bool cascade_init(CascadeState<CONFIG_T, MAX_LAYERS, MAX_KV_HEADS>& st, const LayerShape& shape, int prompt_len) {
+  if (!cascade_shape_fits<CONFIG_T, MAX_LAYERS, MAX_KV_HEADS>(shape, prompt_len)) return false;
   st.context_len = prompt_len;
   st.step = -1;
   for (int l = 0; l < MAX_LAYERS; ++l) {
@@ -106,6 +126,7 @@ void cascade_init(CascadeState<CONFIG_T, MAX_LAYERS, MAX_KV_HEADS>& st, const La
   }
   for (int t = 0; t < CONFIG_T::max_context; ++t) st.token_importance[t] = 0;
   for (int g = 0; g < MAX_KV_HEADS; ++g) st.head_importance[g] = 0;
+  return true;
 }
 
 /// Begin a decode step: the new token (id = old context_len) joins every layer.

@@ -43,12 +43,19 @@ struct KeepRule {
 };
 
 /// The number a rule keeps out of `available` items, measured against `reference`
-/// (ratio rules), clamped to [0, available].
+/// (ratio rules), clamped to [0, available]. Ratios above 65536 act as 65536 and
+/// a negative reference as 0. Because ratio_q16 is the rounded Q0.16 value, a
+/// ratio whose binary expansion does not end (0.7, 0.9) keeps one item less
+/// when ratio * reference is a whole number (0.7 of 10 keeps 6); with the
+/// power-of-two references of the official traces the counts are exact.
 constexpr int resolve_keep(KeepRule rule, int available, int reference) {
   std::int64_t keep = available;
   if (rule.kind == KeepKind::kCount) keep = rule.count;
-  if (rule.kind == KeepKind::kRatio)
-    keep = static_cast<std::int64_t>((static_cast<std::uint64_t>(rule.ratio_q16) * static_cast<std::uint64_t>(reference)) >> 16);
+  if (rule.kind == KeepKind::kRatio) {
+    const std::uint64_t ratio = rule.ratio_q16 > 65536u ? 65536u : rule.ratio_q16;
+    const std::uint64_t ref = reference > 0 ? static_cast<std::uint64_t>(reference) : 0u;
+    keep = static_cast<std::int64_t>((ratio * ref) >> 16);
+  }
   if (keep < 0) keep = 0;
   if (keep > available) keep = available;
   return static_cast<int>(keep);

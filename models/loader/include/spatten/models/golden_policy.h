@@ -1,13 +1,16 @@
-// Bridges a loaded pruning policy (spatten::models::PruningPolicy, ratios and
-// counts as the YAML gives them) to the golden model's per-layer CascadePolicy.
+// spatten/models/golden_policy.h — a loaded pruning policy (PruningPolicy, keep
+// lists as the YAML gives them) as the golden model's per-layer CascadePolicy.
+// Header-only; every level that runs a policy (golden tool, cycle model,
+// driver) converts through here so a keep list means the same everywhere.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
 #include "spatten/cascade.h"
 #include "spatten/models/presets.h"
 
-namespace spatten::golden_run {
+namespace spatten::models {
 
 /// Entry j of a keep list applies to layer start_layer + j, later layers repeat
 /// the last entry, earlier layers (and every layer of an empty list) keep all.
@@ -40,4 +43,4 @@ golden::CascadePolicy<MAX_LAYERS> to_cascade_policy(const models::PruningPolicy&
   return c;
 }
 
-}  // namespace spatten::golden_run
+}  // namespace spatten::models
