@@ -1,0 +1,138 @@
+// spatten/cmodel/hbm_memory.h — the HBM memory model (one component, shared by
+// the cycle model and, later, the RTL co-simulation's AXI memory responder).
+//
+// Contract (every number below is tested exactly in tests/cmodel/test_hbm_memory.cpp):
+//  * Ports. Each requester owns a port: a request FIFO into the memory and a
+//    response FIFO back (both registered, latency 1, depths given at
+//    add_port). The memory accepts at most one request per port per cycle,
+//    ports in index order.
+//  * Transactions. A request [address, address + bytes) is split at
+//    transaction_bytes boundaries; transaction i goes to channel
+//    (address_i / interleave_bytes) mod channels.
+//  * Channels. Each channel moves bytes_per_cycle bytes per cycle on its data
+//    bus, kept exact with a byte-granular bus clock: a transaction of B bytes
+//    is issued in cycle c when the bus has not yet used up cycle c
+//    (bus_bytes < (c + 1) * bytes_per_cycle) and fewer than max_outstanding
+//    transactions of that channel are in flight; it occupies bus bytes
+//    [max(bus_bytes, c * bpc), +B) and its data is complete at cycle
+//    ceil(end / bpc) + latency_cycles. A channel may issue several
+//    transactions per cycle when they fit (e.g. 32-byte transactions on a
+//    47-byte/cycle channel), so its long-run rate is exactly bpc.
+//  * Responses. A request's response is ready when all its transactions are
+//    complete; responses leave each port in request order (in-order per
+//    requester), at most one per port per cycle, when the response FIFO has
+//    room. A transaction holds its outstanding slot until it completes.
+//  * Timing of a lone request of one transaction pushed in cycle c:
+//    accepted and issued in c+1, complete in c+1+ceil(B/bpc)+latency, pushed
+//    to the response FIFO that cycle, valid to the requester one cycle later:
+//    round trip = latency + ceil(B/bpc) + 2 cycles.
+//  * Accounting: bytes read and written by kind (K MSB, K LSB, V, Q, output,
+//    metadata), transactions per channel.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "spatten/cmodel/clock.h"
+#include "spatten/cmodel/component.h"
+#include "spatten/cmodel/fifo.h"
+
+namespace spatten::cmodel {
+
+/// What a DRAM byte is for; the reports break traffic down by these.
+enum class DramKind : std::uint8_t { kKMsb = 0, kKLsb, kV, kQ, kOut, kMeta, kCount };
+inline constexpr std::size_t kDramKinds = static_cast<std::size_t>(DramKind::kCount);
+const char* dram_kind_name(DramKind k);
+
+struct MemRequest {
+  std::uint64_t address = 0;
+  std::uint32_t bytes = 0;  ///< >= 1
+  DramKind kind = DramKind::kMeta;
+  bool write = false;
+  std::uint64_t tag = 0;    ///< returned in the response
+};
+
+struct MemResponse {
+  std::uint64_t tag = 0;
+  std::uint32_t bytes = 0;
+  Cycle accepted = 0;   ///< cycle the memory took the request
+  Cycle completed = 0;  ///< cycle its last transaction completed
+};
+
+struct HbmConfig {
+  int channels = 1;                 ///< channels in use (hbm_channels_used)
+  int bytes_per_cycle = 32;         ///< per channel, at the accelerator clock
+  Cycle latency_cycles = 100;       ///< from the end of a transaction's bus time to its completion
+  int max_outstanding = 32;         ///< transactions in flight per channel
+  int transaction_bytes = 32;       ///< split granularity
+  int interleave_bytes = 32;        ///< address interleaving granularity across channels
+
+  /// Checks every field; throws std::invalid_argument naming the bad one.
+  void validate() const;
+};
+
+class HbmMemory final : public Component {
+ public:
+  explicit HbmMemory(const HbmConfig& cfg, std::string name = "hbm");
+
+  /// Adds a requester port; returns its index.
+  int add_port(const std::string& name, std::size_t request_depth = 4, std::size_t response_depth = 4);
+  Fifo<MemRequest>& requests(int port) { return ports_.at(static_cast<std::size_t>(port)).req; }
+  Fifo<MemResponse>& responses(int port) { return ports_.at(static_cast<std::size_t>(port)).resp; }
+
+  Activity tick(Cycle now) override;
+  Cycle next_event(Cycle now) const override;
+  Activity activity_while_waiting() const override;
+
+  const HbmConfig& config() const { return cfg_; }
+  std::uint64_t bytes_read(DramKind k) const { return read_[static_cast<std::size_t>(k)]; }
+  std::uint64_t bytes_written(DramKind k) const { return written_[static_cast<std::size_t>(k)]; }
+  std::uint64_t bytes_total() const;
+  std::uint64_t transactions(int channel) const { return channels_.at(static_cast<std::size_t>(channel)).issued; }
+  /// Peak bytes per cycle of all channels in use.
+  std::uint64_t peak_bytes_per_cycle() const {
+    return static_cast<std::uint64_t>(cfg_.channels) * static_cast<std::uint64_t>(cfg_.bytes_per_cycle);
+  }
+  /// True when no request is queued, in flight or waiting to respond.
+  bool quiescent() const;
+
+ private:
+  struct Txn {
+    int port;
+    std::uint64_t request_seq;  ///< which request of the port it belongs to
+    std::uint32_t bytes;
+  };
+  struct InFlight {
+    Cycle complete_at;
+    int port;
+    std::uint64_t request_seq;
+  };
+  struct Channel {
+    std::deque<Txn> queue;            ///< waiting to issue, in arrival order
+    std::deque<InFlight> in_flight;   ///< completion order == issue order on one channel
+    std::uint64_t bus_bytes = 0;      ///< byte-granular bus clock
+    std::uint64_t issued = 0;
+  };
+  struct Pending {
+    MemResponse resp;
+    std::uint32_t txns_left;
+  };
+  struct Port {
+    std::string name;
+    Fifo<MemRequest> req;
+    Fifo<MemResponse> resp;
+    std::deque<Pending> pending;      ///< accepted requests in order
+    std::uint64_t first_seq = 0;      ///< sequence number of pending.front()
+    std::uint64_t next_seq = 0;
+  };
+
+  HbmConfig cfg_;
+  std::vector<Port> ports_;
+  std::vector<Channel> channels_;
+  std::array<std::uint64_t, kDramKinds> read_{};
+  std::array<std::uint64_t, kDramKinds> written_{};
+};
+
+}  // namespace spatten::cmodel

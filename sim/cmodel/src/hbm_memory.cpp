@@ -1,0 +1,142 @@
+#include "spatten/cmodel/hbm_memory.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace spatten::cmodel {
+
+const char* dram_kind_name(DramKind k) {
+  switch (k) {
+    case DramKind::kKMsb: return "k_msb";
+    case DramKind::kKLsb: return "k_lsb";
+    case DramKind::kV: return "v";
+    case DramKind::kQ: return "q";
+    case DramKind::kOut: return "out";
+    case DramKind::kMeta: return "meta";
+    case DramKind::kCount: break;
+  }
+  return "?";
+}
+
+void HbmConfig::validate() const {
+  auto need = [](bool ok, const char* what) {
+    if (!ok) throw std::invalid_argument(std::string("HbmConfig: ") + what);
+  };
+  need(channels >= 1, "channels must be at least 1");
+  need(bytes_per_cycle >= 1, "bytes_per_cycle must be at least 1");
+  need(max_outstanding >= 1, "max_outstanding must be at least 1");
+  need(transaction_bytes >= 1, "transaction_bytes must be at least 1");
+  need(interleave_bytes >= 1, "interleave_bytes must be at least 1");
+  need(latency_cycles < (Cycle{1} << 32), "latency_cycles is unreasonably large");
+}
+
+HbmMemory::HbmMemory(const HbmConfig& cfg, std::string name) : Component(std::move(name)), cfg_(cfg) {
+  cfg_.validate();
+  channels_.resize(static_cast<std::size_t>(cfg_.channels));
+}
+
+int HbmMemory::add_port(const std::string& name, std::size_t request_depth, std::size_t response_depth) {
+  ports_.push_back(Port{name, Fifo<MemRequest>(request_depth, 1, this->name() + "." + name + ".req"),
+                        Fifo<MemResponse>(response_depth, 1, this->name() + "." + name + ".resp"), {}, 0, 0});
+  return static_cast<int>(ports_.size()) - 1;
+}
+
+std::uint64_t HbmMemory::bytes_total() const {
+  std::uint64_t t = 0;
+  for (std::size_t k = 0; k < kDramKinds; ++k) t += read_[k] + written_[k];
+  return t;
+}
+
+bool HbmMemory::quiescent() const {
+  for (const Port& p : ports_)
+    if (!p.req.empty() || !p.pending.empty()) return false;
+  return true;
+}
+
+Activity HbmMemory::tick(Cycle now) {
+  bool worked = false;
+  const auto bpc = static_cast<std::uint64_t>(cfg_.bytes_per_cycle);
+  // 1. completions: a channel completes in issue order
+  for (Channel& ch : channels_) {
+    while (!ch.in_flight.empty() && ch.in_flight.front().complete_at <= now) {
+      const InFlight f = ch.in_flight.front();
+      ch.in_flight.pop_front();
+      Port& p = ports_[static_cast<std::size_t>(f.port)];
+      Pending& pend = p.pending[static_cast<std::size_t>(f.request_seq - p.first_seq)];
+      --pend.txns_left;
+      pend.resp.completed = std::max(pend.resp.completed, now);
+      worked = true;
+    }
+  }
+  // 2. responses, in order per port
+  for (Port& p : ports_) {
+    if (!p.pending.empty() && p.pending.front().txns_left == 0 && p.resp.can_push(now)) {
+      p.resp.push(now, p.pending.front().resp);
+      p.pending.pop_front();
+      ++p.first_seq;
+      worked = true;
+    }
+  }
+  // 3. accept at most one request per port, split into transactions
+  for (std::size_t pi = 0; pi < ports_.size(); ++pi) {
+    Port& p = ports_[pi];
+    if (!p.req.can_pop(now)) continue;
+    const MemRequest r = p.req.pop(now);
+    if (r.bytes == 0) throw std::logic_error(name() + ": zero-byte request from port " + p.name);
+    const std::uint64_t seq = p.next_seq++;
+    const auto tb = static_cast<std::uint64_t>(cfg_.transaction_bytes);
+    std::uint32_t txns = 0;
+    for (std::uint64_t a = r.address, end = r.address + r.bytes; a < end;) {
+      const std::uint64_t next = std::min(end, (a / tb + 1) * tb);
+      const auto chn = static_cast<std::size_t>((a / static_cast<std::uint64_t>(cfg_.interleave_bytes)) %
+                                                static_cast<std::uint64_t>(cfg_.channels));
+      channels_[chn].queue.push_back(Txn{static_cast<int>(pi), seq, static_cast<std::uint32_t>(next - a)});
+      ++txns;
+      a = next;
+    }
+    (r.write ? written_ : read_)[static_cast<std::size_t>(r.kind)] += r.bytes;
+    p.pending.push_back(Pending{MemResponse{r.tag, r.bytes, now, 0}, txns});
+    worked = true;
+  }
+  // 4. issue: every transaction that fits in this cycle's bus time
+  for (Channel& ch : channels_) {
+    while (!ch.queue.empty() && ch.bus_bytes < (now + 1) * bpc &&
+           ch.in_flight.size() < static_cast<std::size_t>(cfg_.max_outstanding)) {
+      const Txn t = ch.queue.front();
+      ch.queue.pop_front();
+      const std::uint64_t start = std::max(ch.bus_bytes, now * bpc);
+      ch.bus_bytes = start + t.bytes;
+      const Cycle done = (ch.bus_bytes + bpc - 1) / bpc + cfg_.latency_cycles;
+      ch.in_flight.push_back(InFlight{done, t.port, t.request_seq});
+      ++ch.issued;
+      worked = true;
+    }
+  }
+  if (worked) return Activity::kBusy;
+  return activity_while_waiting();
+}
+
+Cycle HbmMemory::next_event(Cycle now) const {
+  Cycle next = kNever;
+  for (const Channel& ch : channels_) {
+    if (!ch.in_flight.empty()) next = std::min(next, std::max(now, ch.in_flight.front().complete_at));
+    if (!ch.queue.empty() && ch.in_flight.size() < static_cast<std::size_t>(cfg_.max_outstanding)) {
+      const auto bpc = static_cast<std::uint64_t>(cfg_.bytes_per_cycle);
+      next = std::min(next, std::max(now, ch.bus_bytes / bpc));  // first cycle whose bus time is not used up
+    }
+  }
+  for (const Port& p : ports_) {
+    next = std::min(next, std::max(now, p.req.next_valid()));
+    // a finished response blocked by a full FIFO retries every cycle
+    if (!p.pending.empty() && p.pending.front().txns_left == 0) next = std::min(next, now);
+  }
+  return next;
+}
+
+Activity HbmMemory::activity_while_waiting() const {
+  for (const Channel& ch : channels_)
+    if (!ch.in_flight.empty()) return Activity::kBusy;  // transfers in progress
+  return Activity::kIdle;
+}
+
+}  // namespace spatten::cmodel
