@@ -65,22 +65,68 @@ struct HeadScratch {
   TopkScratch<std::uint32_t, CONFIG_T::max_context> topk;
 };
 
+/// Whether V rows are used exactly (both planes): always unless the job is
+/// progressive and its row did not refetch (and a V LSB plane exists).
+template <class CONFIG_T>
+constexpr bool value_rows_exact(bool progressive, bool lsb_refetched) {
+  return !progressive || lsb_refetched || CONFIG_T::v_lsb_bits == 0;
+}
+
+/// The key words of one cache row as the engine holds them: exact (both planes)
+/// or MSB-only (midpoint rule), see quant.h.
+template <class CONFIG_T>
+void load_key_row(const KvPlanes& kv, int token, int head_dim, bool exact, std::int32_t* key) {
+  constexpr int L = CONFIG_T::k_lsb_bits;
+  const long row = static_cast<long>(token) * head_dim;
+KEY_WORDS:
+  for (int d = 0; d < CONFIG_T::max_head_dim; ++d) {
+    if (d >= head_dim) break;
+    const std::int16_t msb = kv.k_msb[row + d];
+    key[d] = (exact && L > 0) ? reassemble<L>(msb, kv.k_lsb[row + d]) : (exact ? msb : msb_only<L>(msb));
+  }
+}
+
+/// The logit of one live token: Q·K with the key row loaded as above.
+template <class CONFIG_T>
+std::int32_t key_logit(const std::int32_t* q, const KvPlanes& kv, int token, int head_dim, ScoreScale scale,
+                       bool exact, std::int32_t* key_scratch) {
+  load_key_row<CONFIG_T>(kv, token, head_dim, exact, key_scratch);
+  return score_to_logit<CONFIG_T>(dot_qk<CONFIG_T>(q, key_scratch, head_dim), scale);
+}
+
+/// acc[d] += p * v[d] for one kept V row (exact words, or MSB-only).
+template <class CONFIG_T>
+void pv_accumulate(std::int64_t* acc, std::uint32_t prob, const KvPlanes& kv, int token, int head_dim, bool exact) {
+  constexpr int VL = CONFIG_T::v_lsb_bits;
+  const long row = static_cast<long>(token) * head_dim;
+PV_ROW:
+  for (int d = 0; d < CONFIG_T::max_head_dim; ++d) {
+    if (d >= head_dim) break;
+    const std::int16_t msb = kv.v_msb[row + d];
+    const std::int32_t v = exact ? (VL > 0 ? reassemble<VL>(msb, kv.v_lsb[row + d]) : msb) : msb_only<VL>(msb);
+    acc[d] += static_cast<std::int64_t>(prob) * v;
+  }
+}
+
+/// out[d] = round_half_up(acc[d] / 2^(P - out_frac_bits)).
+template <class CONFIG_T>
+void pv_finish(const std::int64_t* acc, int head_dim, std::int32_t* out) {
+OUT_DIM:
+  for (int d = 0; d < CONFIG_T::max_head_dim; ++d) {
+    if (d >= head_dim) break;
+    out[d] = static_cast<std::int32_t>(
+        round_shift_signed(acc[d], Numerics<CONFIG_T>::prob_frac_bits - CONFIG_T::out_frac_bits));
+  }
+}
+
 namespace detail {
 template <class CONFIG_T>
 void score_row(const std::int32_t* q, const KvPlanes& kv, const int* live, const HeadJob& job, bool exact,
                HeadScratch<CONFIG_T>& s) {
-  constexpr int L = CONFIG_T::k_lsb_bits;
 SCORE_ROW:
   for (int i = 0; i < CONFIG_T::max_context; ++i) {
     if (i >= job.n) break;
-    const long row = static_cast<long>(live[i]) * job.head_dim;
-  KEY_WORDS:
-    for (int d = 0; d < CONFIG_T::max_head_dim; ++d) {
-      if (d >= job.head_dim) break;
-      const std::int16_t msb = kv.k_msb[row + d];
-      s.key[d] = (exact && L > 0) ? reassemble<L>(msb, kv.k_lsb[row + d]) : (exact ? msb : msb_only<L>(msb));
-    }
-    s.logit[i] = score_to_logit<CONFIG_T>(dot_qk<CONFIG_T>(q, s.key, job.head_dim), job.scale);
+    s.logit[i] = key_logit<CONFIG_T>(q, kv, live[i], job.head_dim, job.scale, exact, s.key);
   }
 }
 }  // namespace detail
@@ -89,8 +135,6 @@ SCORE_ROW:
 template <class CONFIG_T>
 HeadResult attend_head(const std::int32_t* q, const KvPlanes& kv, const int* live, const HeadJob& job,
                        std::int32_t* out, HeadScratch<CONFIG_T>& s) {
-  constexpr int P = Numerics<CONFIG_T>::prob_frac_bits;
-  constexpr int VL = CONFIG_T::v_lsb_bits;
   HeadResult r;
   const bool msb_first = job.progressive && CONFIG_T::k_lsb_bits > 0;
   detail::score_row<CONFIG_T>(q, kv, live, job, !msb_first, s);
@@ -105,22 +149,17 @@ HeadResult attend_head(const std::int32_t* q, const KvPlanes& kv, const int* liv
 
   r.values_kept = topk_quickselect<std::uint32_t, CONFIG_T::max_context>(s.prob, job.n, job.value_keep, s.value_sel,
                                                                          s.topk, &r.value_topk);
-  const bool exact_v = !job.progressive || r.lsb_refetched || VL == 0;
-OUT_DIM:
-  for (int d = 0; d < CONFIG_T::max_head_dim; ++d) {
-    if (d >= job.head_dim) break;
-    std::int64_t acc = 0;
-  PV_ROW:
-    for (int j = 0; j < CONFIG_T::max_context; ++j) {
-      if (j >= r.values_kept) break;
-      const int i = s.value_sel[j];
-      const long idx = static_cast<long>(live[i]) * job.head_dim + d;
-      const std::int16_t msb = kv.v_msb[idx];
-      const std::int32_t v = exact_v ? (VL > 0 ? reassemble<VL>(msb, kv.v_lsb[idx]) : msb) : msb_only<VL>(msb);
-      acc += static_cast<std::int64_t>(s.prob[i]) * v;
-    }
-    out[d] = static_cast<std::int32_t>(round_shift_signed(acc, P - CONFIG_T::out_frac_bits));
+  const bool exact_v = value_rows_exact<CONFIG_T>(job.progressive, r.lsb_refetched);
+  std::int64_t acc[dim(CONFIG_T::max_head_dim)];
+ACC_CLEAR:
+  for (int d = 0; d < CONFIG_T::max_head_dim; ++d) acc[d] = 0;
+PV_ROWS:
+  for (int j = 0; j < CONFIG_T::max_context; ++j) {
+    if (j >= r.values_kept) break;
+    const int i = s.value_sel[j];
+    pv_accumulate<CONFIG_T>(acc, s.prob[i], kv, live[i], job.head_dim, exact_v);
   }
+  pv_finish<CONFIG_T>(acc, job.head_dim, out);
   return r;
 }
 
