@@ -71,6 +71,13 @@ TEST(Topk, HandWorkedQuickSelectPasses) {
   EXPECT_EQ(r.quick(v, 3, &st), (std::vector<int>{0, 2, 4}));
   EXPECT_EQ(st.passes, 3);
   EXPECT_EQ(st.streamed, 9u);
+  EXPECT_EQ(st.beats, 9u) << "one lane: a beat per candidate";
+  // with 2 comparators the passes over 5, 3 and 1 candidates take 3 + 2 + 1 beats
+  g::TopkStats two;
+  two.lanes = 2;
+  EXPECT_EQ(r.quick(v, 3, &two), (std::vector<int>{0, 2, 4}));
+  EXPECT_EQ(two.lanes, 2);
+  EXPECT_EQ(two.beats, 6u);
 }
 
 TEST(Topk, TieRuleEarlierIndexWins) {

@@ -46,6 +46,7 @@ struct HeadJob {
   bool progressive = false;           ///< MSB planes first, LSB planes for flat rows
   std::uint32_t requant_threshold_q16 = 0;
   int value_keep = 0;                 ///< V rows kept; >= n keeps all
+  int topk_lanes = 1;                 ///< engine comparators, for TopkStats::beats only
 };
 
 struct HeadResult {
@@ -147,6 +148,7 @@ HeadResult attend_head(const std::int32_t* q, const KvPlanes& kv, const int* liv
   }
   r.max_prob = row.max_prob;
 
+  r.value_topk.lanes = job.topk_lanes;
   r.values_kept = topk_quickselect<std::uint32_t, CONFIG_T::max_context>(s.prob, job.n, job.value_keep, s.value_sel,
                                                                          s.topk, &r.value_topk);
   const bool exact_v = value_rows_exact<CONFIG_T>(job.progressive, r.lsb_refetched);

@@ -70,6 +70,9 @@ struct CascadePolicy {
   KeepRule value_keep = KeepRule::all();
   bool progressive = false;
   std::uint32_t requant_threshold_q16 = 0;
+  /// Comparators of the top-k engine; only sets TopkStats::lanes, so reports
+  /// carry the engine's beat counts. Does not change any decision.
+  int topk_lanes = 1;
 };
 
 template <class CONFIG_T, int MAX_LAYERS, int MAX_KV_HEADS>
@@ -165,6 +168,8 @@ void cascade_layer(CascadeState<CONFIG_T, MAX_LAYERS, MAX_KV_HEADS>& st, const C
                    LayerReport<CONFIG_T::max_query_heads>& report) {
   constexpr int MAXC = CONFIG_T::max_context;
   report = LayerReport<CONFIG_T::max_query_heads>{};
+  report.token_topk.lanes = policy.topk_lanes;
+  report.head_topk.lanes = policy.topk_lanes;
   int* toks = st.live_tokens[l];
   int* heads = st.live_heads[l];
   if (l > 0) {
@@ -207,6 +212,7 @@ void cascade_layer(CascadeState<CONFIG_T, MAX_LAYERS, MAX_KV_HEADS>& st, const C
       continue;
     }
     job.scale = scale[h];
+    job.topk_lanes = policy.topk_lanes;
     report.head[h] = attend_head<CONFIG_T>(q + static_cast<long>(h) * shape.head_dim, kv[g], toks, job, o,
                                            scratch.head);
     report.head_ran[h] = true;

@@ -93,7 +93,11 @@ struct TokenPruneScratch {
 template <int MAX>
 int prune_tokens(const int* live, int n, const std::uint64_t* importance, const TokenPruneParams& p, int* out_live,
                  TokenPruneScratch<MAX>& scratch, TopkStats* stats = nullptr) {
-  if (stats != nullptr) *stats = TopkStats{};
+  if (stats != nullptr) {
+    const int lanes = stats->lanes;
+    *stats = TopkStats{};
+    stats->lanes = lanes;
+  }
   if (p.keep >= n) {
   PRUNE_COPY:
     for (int i = 0; i < MAX; ++i) {

@@ -45,10 +45,14 @@ struct TopkScratch {
   T buf[3][dim(MAX)];
 };
 
-/// What one top-k run cost, in the engine's terms.
+/// What one top-k run cost, in the engine's terms. `lanes` is an input: the
+/// engine's comparator count P; beats counts ceil(m / P) per partition pass.
 struct TopkStats {
+  int lanes = 1;                ///< in: comparators working in parallel (>= 1)
+  int candidates = 0;           ///< n of the run (the output pass streams all of them)
   int passes = 0;               ///< quick-select partition passes (0 when k <= 0 or k >= n)
   std::uint64_t streamed = 0;   ///< candidates streamed over all partition passes
+  std::uint64_t beats = 0;      ///< sum over passes of ceil(candidates / lanes)
 };
 
 namespace detail {
@@ -123,7 +127,10 @@ int topk_quickselect(const T* v, int n, int k, int* out_idx, TopkScratch<T, MAX>
                      TopkStats* stats = nullptr) {
   TopkStats local;
   TopkStats& st = stats != nullptr ? *stats : local;
+  const int lanes = st.lanes >= 1 ? st.lanes : 1;
   st = TopkStats{};
+  st.lanes = lanes;
+  st.candidates = n > 0 ? n : 0;
   if (k <= 0 || n <= 0) return 0;
   if (k >= n) return detail::topk_all<MAX>(n, out_idx);
 
@@ -156,6 +163,7 @@ TOPK_PASS:
     }
     ++st.passes;
     st.streamed += static_cast<std::uint64_t>(m);
+    st.beats += static_cast<std::uint64_t>((m + lanes - 1) / lanes);
     if (need <= gt) {
       cand = hi;
       cand_slot = hi_slot;

@@ -53,6 +53,7 @@ class Fifo {
       pops_in_cycle_ = 0;
     }
     ++pops_in_cycle_;
+    ++pops_;
     return item;
   }
 
@@ -65,6 +66,10 @@ class Fifo {
   std::size_t capacity() const { return capacity_; }
   Cycle latency() const { return latency_; }
   std::uint64_t pushes() const { return pushes_; }
+  std::uint64_t pops() const { return pops_; }
+  /// Pops made before cycle `now`: what a producer ticked in `now` may count as
+  /// freed space, whatever the tick order (registered ready).
+  std::uint64_t pops_before(Cycle now) const { return pops_ - freed_in(now); }
   const std::string& name() const { return name_; }
 
  private:
@@ -81,6 +86,7 @@ class Fifo {
   Cycle last_pop_cycle_ = kNever;
   std::size_t pops_in_cycle_ = 0;
   std::uint64_t pushes_ = 0;
+  std::uint64_t pops_ = 0;
 };
 
 }  // namespace spatten::cmodel
