@@ -48,6 +48,46 @@ struct SyntheticCache {
   double sk = 1.0;
   std::uint64_t k_msb_base = 0, k_lsb_base = 0, v_msb_base = 0, v_lsb_base = 0;
 
+  /// Uniform words over the full plane ranges: cheap, for trace-driven runs
+  /// whose decisions come from the trace (no float copy, no peaked queries).
+  void build_uniform(int n_tokens, int dim, std::uint64_t seed, DeviceMemory& mem, int tb) {
+    tokens = n_tokens;
+    head_dim = dim;
+    const auto words = static_cast<std::size_t>(n_tokens) * static_cast<std::size_t>(dim);
+    k_msb.resize(words);
+    k_lsb.resize(words);
+    v_msb.resize(words);
+    v_lsb.resize(words);
+    std::uint64_t x = seed;
+    auto next = [&x] {  // splitmix64
+      x += 0x9e3779b97f4a7c15ull;
+      std::uint64_t z = x;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+      return z ^ (z >> 31);
+    };
+    auto msb = [](std::uint64_t r, int bits) {
+      return static_cast<std::int16_t>(static_cast<std::int64_t>(r & golden::unsigned_max(bits)) + golden::signed_min(bits));
+    };
+    for (std::size_t i = 0; i < words; ++i) {
+      const std::uint64_t r = next();
+      k_msb[i] = msb(r, Cfg::k_msb_bits);
+      k_lsb[i] = static_cast<std::uint16_t>((r >> 16) & golden::unsigned_max(Cfg::k_lsb_bits));
+      v_msb[i] = msb(r >> 32, Cfg::v_msb_bits);
+      v_lsb[i] = static_cast<std::uint16_t>((r >> 48) & golden::unsigned_max(Cfg::v_lsb_bits));
+    }
+    allocate(n_tokens, dim, mem, tb);
+  }
+
+  void allocate(int n_tokens, int dim, DeviceMemory& mem, int tb) {
+    // regions sized for the widest row format (16 bits per word)
+    const std::uint64_t plane = static_cast<std::uint64_t>(n_tokens) * row_bytes(dim, 16, tb);
+    k_msb_base = mem.alloc(plane);
+    k_lsb_base = mem.alloc(plane);
+    v_msb_base = mem.alloc(plane);
+    v_lsb_base = mem.alloc(plane);
+  }
+
   void build(int n_tokens, int dim, std::mt19937_64& rng, DeviceMemory& mem, int tb) {
     tokens = n_tokens;
     head_dim = dim;
@@ -76,12 +116,7 @@ struct SyntheticCache {
       v_msb[i] = vp.msb;
       v_lsb[i] = vp.lsb;
     }
-    // regions sized for the widest row format (16 bits per word)
-    const std::uint64_t plane = static_cast<std::uint64_t>(n_tokens) * row_bytes(dim, 16, tb);
-    k_msb_base = mem.alloc(plane);
-    k_lsb_base = mem.alloc(plane);
-    v_msb_base = mem.alloc(plane);
-    v_lsb_base = mem.alloc(plane);
+    allocate(n_tokens, dim, mem, tb);
   }
   golden::KvPlanes planes() const { return {k_msb.data(), k_lsb.data(), v_msb.data(), v_lsb.data()}; }
 };
@@ -91,6 +126,20 @@ struct SyntheticCache {
 struct Query {
   std::vector<std::int32_t> words;
   golden::ScoreScale scale{0, 0};
+
+  /// Uniform query words with a score scale that gives logits of a few units
+  /// against uniform key words (trace-driven runs).
+  void make_uniform(int dim, std::mt19937_64& rng) {
+    const std::int64_t qmax = golden::signed_max(N::q_bits);
+    words.resize(static_cast<std::size_t>(dim));
+    for (auto& w : words)
+      w = static_cast<std::int32_t>(static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(2 * qmax + 1)) - qmax);
+    // std of a uniform word over +-m is m/sqrt(3); a dot product of D of them
+    const double sq = static_cast<double>(qmax) / std::sqrt(3.0);
+    const double sk = std::ldexp(1.0, N::k_bits - 1) / std::sqrt(3.0);
+    const double dot_std = std::sqrt(static_cast<double>(dim)) * sq * sk;
+    scale = golden::make_score_scale(2.0 / dot_std * std::ldexp(1.0, N::logit_frac_bits));
+  }
 
   void make(const SyntheticCache& c, const std::vector<int>& heavy, std::mt19937_64& rng) {
     const int D = c.head_dim;
@@ -187,7 +236,7 @@ RunResult run_trace(const AccelParams& params, const models::AcceleratorPreset& 
     if (caches.size() <= idx) caches.resize(idx + 1);
     if (!caches[idx]) {
       caches[idx] = std::make_unique<SyntheticCache>();
-      caches[idx]->build(max_tokens, max_dim, rng, mem, tb);
+      caches[idx]->build_uniform(max_tokens, max_dim, rng(), mem, tb);
     }
     return *caches[idx];
   };
@@ -217,7 +266,7 @@ RunResult run_trace(const AccelParams& params, const models::AcceleratorPreset& 
       live.push_back(ids[static_cast<std::size_t>(j)]);
     }
     std::sort(live.begin(), live.end());
-    q.make(c, {live.front(), live[live.size() / 2], L - 1}, rng);
+    q.make_uniform(D, rng);
 
     HeadJobSpec job;
     job.n = n;
