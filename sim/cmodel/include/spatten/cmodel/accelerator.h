@@ -55,6 +55,7 @@
 #include "spatten/cmodel/hbm_memory.h"
 #include "spatten/cmodel/run.h"
 #include "spatten/cmodel/simulator.h"
+#include "spatten/cmodel/units.h"
 #include "spatten/config/spatten-1-8.h"
 #include "spatten/golden.h"
 
@@ -65,7 +66,6 @@ namespace spatten::cmodel {
 using ValueConfig = config::spatten_1_8;
 
 inline constexpr std::uint32_t kDescriptorBytes = 64;
-inline constexpr std::uint32_t kLiveIdBytes = 4;
 inline constexpr std::uint32_t kOutputWordBytes = 4;
 inline constexpr Cycle kExpLatency = 4;         ///< exponent pipeline depth (table + interpolation + shift)
 inline constexpr Cycle kDividerCycles = 32;     ///< radix-4 62-bit reciprocal, one per row

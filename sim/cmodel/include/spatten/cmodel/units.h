@@ -1,0 +1,390 @@
+// spatten/cmodel/units.h — the clocked units the accelerator is built from.
+// Each unit states its timing here; tests/cmodel/test_units.cpp checks every
+// statement cycle by cycle (not one cycle early, not one late).
+//
+//  RowFetcher (key_fetcher, value_fetcher)
+//    Streams rows (by token id) of one or two DRAM planes over `lanes` memory
+//    ports: at most one request per port per cycle, ports in index order, the
+//    planes of a row on consecutive ports. When started with a live-list
+//    address it first requests the id list in transaction-sized chunks and
+//    issues row i only once the chunk holding id i has arrived. It issues a
+//    new row only while fewer than `buffer_rows` rows are in its output
+//    buffer (issued and not yet popped before this cycle). Responses are
+//    popped in issue order; a row is pushed to rows() in the cycle its last
+//    plane's response is popped (valid to the consumer one cycle later).
+//  MacUnit (qk_unit, pv_unit)
+//    With M multipliers and head dimension D: when M >= D it takes up to
+//    M / D rows per cycle, else one row every ceil(D / M) cycles (busy in
+//    between). A row taken in cycle t has its result valid at t + latency.
+//  CollectUnit (softmax_unit, topk_engine, output_stage)
+//    Pops up to `lanes` items per cycle until `count` arrived (cycle c), then
+//    is busy for `tail` cycles, c+1 .. c+tail, and runs its finish step in
+//    the last (with tail 0: in cycle c). Started with count 0 in cycle s it
+//    is busy s .. s+tail-1 (a timer).
+//  MemoryClient (job_controller)
+//    Sends a list of requests on one port, one per cycle as the port takes
+//    them, and is done in the cycle it pops the last response.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "spatten/cmodel/component.h"
+#include "spatten/cmodel/fifo.h"
+#include "spatten/cmodel/hbm_memory.h"
+
+namespace spatten::cmodel {
+
+inline std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+
+/// Bytes of one live-token id in DRAM.
+inline constexpr std::uint32_t kLiveIdBytes = 4;
+
+/// A plane of rows in DRAM.
+struct Plane {
+  std::uint64_t base = 0;
+  std::uint32_t row_bytes = 0;
+  DramKind kind = DramKind::kKMsb;
+};
+
+// ---------------------------------------------------------------------------
+// RowFetcher: key_fetcher and value_fetcher. Streams rows (by token id) of one
+// or two planes over `lanes` memory ports, one request per port per cycle,
+// optionally after fetching the live-token list; credit-limited by the buffer
+// it fills; pops responses in issue order and delivers a row (its position)
+// once all its planes arrived.
+class RowFetcher final : public Component {
+ public:
+  RowFetcher(std::string name, HbmMemory& mem, int lanes, std::size_t buffer_rows)
+      : Component(std::move(name)), mem_(mem), rows_(buffer_rows + 1, 1, this->name() + ".rows"),
+        buffer_rows_(buffer_rows) {
+    for (int i = 0; i < lanes; ++i) ports_.push_back(mem.add_port(this->name() + std::to_string(i), 4, 4));
+  }
+
+  Fifo<int>& rows() { return rows_; }
+
+  /// positions: which live positions to fetch (nullptr: 0..count-1); tokens:
+  /// live token ids by position; live_list: fetch the ids first from this address.
+  void start(const int* tokens, const std::vector<int>* positions, int count, std::vector<Plane> planes,
+             std::optional<std::uint64_t> live_list) {
+    tokens_ = tokens;
+    positions_ = positions;
+    count_ = count;
+    planes_ = std::move(planes);
+    next_row_ = 0;
+    delivered_ = 0;
+    issued_rows_ = 0;
+    base_pops_ = rows_.pops();
+    chunks_total_ = 0;
+    chunks_requested_ = 0;
+    ids_ready_ = std::numeric_limits<int>::max();  // ids already on chip
+    if (live_list) {
+      const auto tb = static_cast<std::uint64_t>(mem_.config().transaction_bytes);
+      chunks_total_ = static_cast<int>(ceil_div(static_cast<std::uint64_t>(count) * kLiveIdBytes, tb));
+      ids_ready_ = 0;
+      live_addr_ = *live_list;
+    }
+    active_ = count > 0;
+  }
+  bool done() const { return !active_; }
+
+  Activity tick(Cycle now) override {
+    if (!active_) return Activity::kIdle;
+    bool did = false;
+    // responses in issue order
+    while (!outstanding_.empty() && mem_.responses(outstanding_.front().port).can_pop(now)) {
+      const Outstanding o = outstanding_.front();
+      outstanding_.pop_front();
+      mem_.responses(o.port).pop(now);
+      did = true;
+      if (o.chunk) {
+        ids_ready_ = std::min(count_, ids_ready_ + mem_.config().transaction_bytes / static_cast<int>(kLiveIdBytes));
+      } else if (o.last_plane) {
+        rows_.push(now, o.row);
+        ++delivered_;
+      }
+    }
+    // requests: live-list chunks first, then rows
+    for (int port : ports_) {
+      if (!mem_.requests(port).can_push(now)) continue;
+      if (chunks_requested_ < chunks_total_) {
+        const auto tb = static_cast<std::uint64_t>(mem_.config().transaction_bytes);
+        const std::uint64_t off = static_cast<std::uint64_t>(chunks_requested_) * tb;
+        const std::uint64_t left = static_cast<std::uint64_t>(count_) * kLiveIdBytes - off;
+        mem_.requests(port).push(now, MemRequest{live_addr_ + off, static_cast<std::uint32_t>(std::min(tb, left)),
+                                                 DramKind::kMeta, false, 0});
+        outstanding_.push_back(Outstanding{port, -1, true, false});
+        ++chunks_requested_;
+        did = true;
+        continue;
+      }
+      if (!can_issue_row(now)) break;
+      issue_plane(now, port);
+      did = true;
+    }
+    if (delivered_ == count_) active_ = false;
+    if (did) return Activity::kBusy;
+    return Activity::kStalled;  // holding work, waiting on memory or buffer space
+  }
+
+  Cycle next_event(Cycle now) const override {
+    if (!active_) return kNever;
+    Cycle next = kNever;
+    if (!outstanding_.empty()) {
+      const Cycle v = mem_.responses(outstanding_.front().port).next_valid();
+      if (v != kNever) next = std::max(now, v);
+    }
+    const bool wants_to_issue = chunks_requested_ < chunks_total_ || can_issue_row(now);
+    if (wants_to_issue) {
+      for (int port : ports_)
+        if (mem_.requests(port).can_push(now)) return now;
+      // a full request FIFO drains when the memory accepts: its event
+    }
+    return next;
+  }
+
+  Activity activity_while_waiting() const override { return active_ ? Activity::kStalled : Activity::kIdle; }
+
+ private:
+  struct Outstanding {
+    int port;
+    int row;  ///< position, or -1 for a live-list chunk
+    bool chunk;
+    bool last_plane;
+  };
+
+  bool can_issue_row(Cycle now) const {
+    if (next_row_ >= count_) return false;
+    const int pos = positions_ != nullptr ? (*positions_)[static_cast<std::size_t>(next_row_)] : next_row_;
+    if (pos >= ids_ready_) return false;
+    // rows in the buffer: issued minus consumed before this cycle
+    const std::uint64_t consumed = rows_.pops_before(now) - base_pops_;
+    return next_plane_ > 0 || static_cast<std::uint64_t>(issued_rows_) - consumed < buffer_rows_;
+  }
+
+  void issue_plane(Cycle now, int port) {
+    const int pos = positions_ != nullptr ? (*positions_)[static_cast<std::size_t>(next_row_)] : next_row_;
+    const Plane& pl = planes_[static_cast<std::size_t>(next_plane_)];
+    const auto token = static_cast<std::uint64_t>(tokens_[pos]);
+    mem_.requests(port).push(now, MemRequest{pl.base + token * pl.row_bytes, pl.row_bytes, pl.kind, false, 0});
+    const bool last = next_plane_ + 1 == static_cast<int>(planes_.size());
+    outstanding_.push_back(Outstanding{port, pos, false, last});
+    if (next_plane_ == 0) ++issued_rows_;
+    if (last) {
+      next_plane_ = 0;
+      ++next_row_;
+    } else {
+      ++next_plane_;
+    }
+  }
+
+  HbmMemory& mem_;
+  std::vector<int> ports_;
+  Fifo<int> rows_;
+  std::size_t buffer_rows_;
+  const int* tokens_ = nullptr;
+  const std::vector<int>* positions_ = nullptr;
+  int count_ = 0;
+  std::vector<Plane> planes_;
+  int next_row_ = 0, next_plane_ = 0, delivered_ = 0, issued_rows_ = 0;
+  std::uint64_t base_pops_ = 0;
+  int chunks_total_ = 0, chunks_requested_ = 0, ids_ready_ = 0;
+  std::uint64_t live_addr_ = 0;
+  std::deque<Outstanding> outstanding_;
+  bool active_ = false;
+};
+
+// ---------------------------------------------------------------------------
+// MacUnit: qk_unit and pv_unit. Consumes rows at max(1, M/D) per cycle
+// (M >= D) or one per ceil(D/M) cycles, calls `work(position)` for each, and
+// reports each row `latency` cycles later on its result FIFO.
+class MacUnit final : public Component {
+ public:
+  MacUnit(std::string name, int multipliers, Cycle latency, std::size_t result_depth)
+      : Component(std::move(name)), multipliers_(multipliers),
+        results_(result_depth, std::max<Cycle>(latency, 1), this->name() + ".results") {}
+
+  Fifo<int>& results() { return results_; }
+
+  template <class Work>
+  void start(Fifo<int>* in, int rows, int head_dim, Work&& work) {
+    in_ = in;
+    left_ = rows;
+    work_ = std::forward<Work>(work);
+    if (multipliers_ >= head_dim) {
+      per_cycle_ = multipliers_ / head_dim;
+      cycles_per_row_ = 1;
+    } else {
+      per_cycle_ = 1;
+      cycles_per_row_ = static_cast<Cycle>(ceil_div(static_cast<std::uint64_t>(head_dim),
+                                                    static_cast<std::uint64_t>(multipliers_)));
+    }
+    free_at_ = 0;
+  }
+  bool idle() const { return left_ == 0; }
+
+  Activity tick(Cycle now) override {
+    if (left_ == 0) return Activity::kIdle;
+    if (now < free_at_) return Activity::kBusy;  // a multi-cycle row in the multipliers
+    int took = 0;
+    while (took < per_cycle_ && left_ > 0 && in_->can_pop(now)) {
+      const int pos = in_->pop(now);
+      work_(pos);
+      results_.push(now, pos);
+      ++took;
+      --left_;
+    }
+    if (took == 0) return Activity::kStalled;
+    free_at_ = now + cycles_per_row_;
+    return Activity::kBusy;
+  }
+  Cycle next_event(Cycle now) const override {
+    if (left_ == 0) return kNever;
+    if (now < free_at_) return now;  // a multi-cycle row is in the multipliers: busy, not skippable
+    const Cycle v = in_->next_valid();
+    if (v == kNever) return kNever;
+    return std::max(now, v);
+  }
+  Activity activity_while_waiting() const override {
+    return left_ == 0 ? Activity::kIdle : Activity::kStalled;
+  }
+
+ private:
+  int multipliers_;
+  Fifo<int> results_;
+  Fifo<int>* in_ = nullptr;
+  int left_ = 0;
+  std::function<void(int)> work_;
+  int per_cycle_ = 1;
+  Cycle cycles_per_row_ = 1;
+  Cycle free_at_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+// CollectUnit: softmax_unit, topk_engine, output_stage. Collects `count` items
+// from its input FIFO (up to `lanes` per cycle), then stays busy for `tail`
+// cycles and runs its finish step in the last of them. Started with count 0 it
+// is a pure timer (the top-k engine, whose cycle count comes from the golden
+// quick-select's stats).
+class CollectUnit final : public Component {
+ public:
+  CollectUnit(std::string name, int lanes) : Component(std::move(name)), lanes_(lanes) {}
+
+  void start(Cycle now, Fifo<int>* in, int count, Cycle tail, std::function<void()> finish) {
+    in_ = in;
+    left_ = count;
+    tail_ = tail;
+    finish_ = std::move(finish);
+    if (count > 0) {
+      state_ = State::kCollecting;
+    } else {
+      begin_tail(now);
+    }
+  }
+  bool running() const { return state_ != State::kIdle; }
+
+  Activity tick(Cycle now) override {
+    if (state_ == State::kCollecting) {
+      int took = 0;
+      while (took < lanes_ && left_ > 0 && in_->can_pop(now)) {
+        in_->pop(now);
+        --left_;
+        ++took;
+      }
+      if (left_ == 0) {
+        begin_tail(now + 1);
+        if (state_ == State::kIdle) return Activity::kBusy;  // no tail: finished this cycle
+      }
+      return took > 0 ? Activity::kBusy : Activity::kStalled;
+    }
+    if (state_ == State::kTail) {
+      if (now + 1 >= done_at_) complete();
+      return Activity::kBusy;
+    }
+    return Activity::kIdle;
+  }
+  Cycle next_event(Cycle now) const override {
+    if (state_ == State::kCollecting) {
+      const Cycle v = in_->next_valid();
+      return v == kNever ? kNever : std::max(now, v);
+    }
+    if (state_ == State::kTail) return std::max(now, done_at_ - 1);
+    return kNever;
+  }
+  Activity activity_while_waiting() const override {
+    if (state_ == State::kCollecting) return Activity::kStalled;
+    return state_ == State::kTail ? Activity::kBusy : Activity::kIdle;
+  }
+
+ private:
+  enum class State : std::uint8_t { kIdle, kCollecting, kTail };
+  /// The tail occupies cycles [first, first + tail_).
+  void begin_tail(Cycle first) {
+    if (tail_ == 0) {
+      complete();
+      return;
+    }
+    state_ = State::kTail;
+    done_at_ = first + tail_;
+  }
+  void complete() {
+    state_ = State::kIdle;
+    if (finish_) finish_();
+  }
+
+  int lanes_;
+  Fifo<int>* in_ = nullptr;
+  int left_ = 0;
+  Cycle tail_ = 0;
+  Cycle done_at_ = 0;
+  State state_ = State::kIdle;
+  std::function<void()> finish_;
+};
+
+/// The job controller's own memory traffic (descriptor, query, output,
+/// live-list write-back): sends its requests in order, one per cycle when the
+/// port takes it, and is done when every response arrived.
+class MemoryClient final : public Component {
+ public:
+  MemoryClient(std::string name, HbmMemory& mem, int port) : Component(std::move(name)), mem_(mem), port_(port) {}
+  void start(std::vector<MemRequest> reqs) {
+    reqs_ = std::move(reqs);
+    sent_ = got_ = 0;
+  }
+  bool done() const { return got_ == reqs_.size(); }
+  Activity tick(Cycle now) override {
+    if (done()) return Activity::kIdle;
+    bool did = false;
+    if (mem_.responses(port_).can_pop(now)) {
+      mem_.responses(port_).pop(now);
+      ++got_;
+      did = true;
+    }
+    if (sent_ < reqs_.size() && mem_.requests(port_).can_push(now)) {
+      mem_.requests(port_).push(now, reqs_[sent_++]);
+      did = true;
+    }
+    return did ? Activity::kBusy : Activity::kStalled;
+  }
+  Cycle next_event(Cycle now) const override {
+    if (done()) return kNever;
+    if (sent_ < reqs_.size() && mem_.requests(port_).can_push(now)) return now;
+    const Cycle v = mem_.responses(port_).next_valid();
+    return v == kNever ? kNever : std::max(now, v);
+  }
+  Activity activity_while_waiting() const override { return done() ? Activity::kIdle : Activity::kStalled; }
+
+ private:
+  HbmMemory& mem_;
+  int port_;
+  std::vector<MemRequest> reqs_;
+  std::size_t sent_ = 0, got_ = 0;
+};
+
+}  // namespace spatten::cmodel
