@@ -1,6 +1,8 @@
 // spatten-gen: turn one accelerator preset (models/accel/<name>.yaml) into a
-// C++ header, a SystemVerilog package and Tcl variables. Validation is the
-// loader's (spatten::models), so a preset that loads anywhere generates here.
+// C++ header, a SystemVerilog package and Tcl variables, and the kernel
+// interface (models/kernel/spatten-kernel.yaml) into the same three languages.
+// Validation is the loader's (spatten::models), so a file that loads anywhere
+// generates here.
 //
 // Exit status: 0 success; 1 an output could not be written; 2 a bad preset or
 // bad command line (one "spatten-gen: error: ..." line on stderr).
@@ -68,12 +70,22 @@ int main(int argc, char** argv) {
   std::string cpp_out;
   std::string sv_out;
   std::string tcl_out;
+  std::string kernel;
+  std::string kernel_cpp_out;
+  std::string kernel_sv_out;
+  std::string kernel_tcl_out;
   bool list = false;
   app.add_option("--preset", preset, "accelerator preset: a name (e.g. spatten-1-8) or a YAML file")
       ->type_name("NAME|FILE");
   app.add_option("--cpp", cpp_out, "write the C++ header (namespace spatten::config) here")->type_name("OUT.h");
   app.add_option("--sv", sv_out, "write the SystemVerilog package here")->type_name("OUT.sv");
   app.add_option("--tcl", tcl_out, "write the Tcl variables here")->type_name("OUT.tcl");
+  app.add_option("--kernel", kernel,
+                 "kernel interface description (default with --kernel-*: models/kernel/spatten-kernel.yaml)")
+      ->type_name("FILE");
+  app.add_option("--kernel-cpp", kernel_cpp_out, "write the kernel interface C++ header here")->type_name("OUT.h");
+  app.add_option("--kernel-sv", kernel_sv_out, "write the kernel interface SV package here")->type_name("OUT.sv");
+  app.add_option("--kernel-tcl", kernel_tcl_out, "write the kernel interface Tcl variables here")->type_name("OUT.tcl");
   app.add_flag("--list", list, "list the shipped accelerator presets and exit");
 
   try {
@@ -90,14 +102,32 @@ int main(int argc, char** argv) {
       for (const auto& name : sm::list_presets(sm::PresetKind::accel)) std::cout << name << "\n";
       return 0;
     }
-    if (preset.empty()) {
-      std::cerr << "spatten-gen: error: --preset is required (see --help)\n";
+    const bool kernel_mode =
+        !kernel.empty() || !kernel_cpp_out.empty() || !kernel_sv_out.empty() || !kernel_tcl_out.empty();
+    if (preset.empty() && !kernel_mode) {
+      std::cerr << "spatten-gen: error: --preset is required (or --kernel for the kernel interface; see --help)\n";
       return 2;
+    }
+    if (preset.empty() && (!cpp_out.empty() || !sv_out.empty() || !tcl_out.empty())) {
+      std::cerr << "spatten-gen: error: --cpp/--sv/--tcl need --preset (see --help)\n";
+      return 2;
+    }
+    bool ok = true;
+    if (kernel_mode) {
+      const std::filesystem::path kfile = kernel.empty() ? sm::default_kernel_interface() : std::filesystem::path(kernel);
+      const sm::KernelInterface k = sm::load_kernel_interface(kfile);
+      const std::string ksource = sm::source_label(kfile);
+      if (!kernel_cpp_out.empty()) ok = write_if_changed(kernel_cpp_out, sm::generate_kernel_cpp(k, ksource)) && ok;
+      if (!kernel_sv_out.empty()) ok = write_if_changed(kernel_sv_out, sm::generate_kernel_sv(k, ksource)) && ok;
+      if (!kernel_tcl_out.empty()) ok = write_if_changed(kernel_tcl_out, sm::generate_kernel_tcl(k, ksource)) && ok;
+      if (kernel_cpp_out.empty() && kernel_sv_out.empty() && kernel_tcl_out.empty()) {
+        std::cout << "spatten-gen: " << ksource << ": kernel interface '" << k.name << "' is valid\n";
+      }
+      if (preset.empty()) return ok ? 0 : 1;
     }
     const std::filesystem::path file = sm::find_preset(sm::PresetKind::accel, preset);
     const sm::AcceleratorPreset p = sm::load_accelerator(file);
     const std::string source = sm::source_label(file);
-    bool ok = true;
     if (!cpp_out.empty()) ok = write_if_changed(cpp_out, sm::generate_cpp_header(p, source)) && ok;
     if (!sv_out.empty()) ok = write_if_changed(sv_out, sm::generate_sv_package(p, source)) && ok;
     if (!tcl_out.empty()) ok = write_if_changed(tcl_out, sm::generate_tcl(p, source)) && ok;

@@ -4,6 +4,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "yaml_reader.h"
 
 namespace spatten::models {
 namespace {
@@ -96,6 +101,515 @@ std::string generate_tcl(const AcceleratorPreset& p, std::string_view source) {
     out += fmt::format("set SPATTEN_BOARD_PLATFORM \"{}\"\n", p.board->platform);
   }
   return out;
+}
+
+// ============================================================ kernel interface
+namespace {
+
+using detail::MapReader;
+
+bool is_ident(std::string_view s, bool allow_upper = false) {
+  if (s.empty() || s.size() > 64) return false;
+  if (!(std::islower(static_cast<unsigned char>(s[0])) || (allow_upper && std::isupper(static_cast<unsigned char>(s[0])))))
+    return false;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!(std::islower(u) || std::isdigit(u) || c == '_' || (allow_upper && std::isupper(u)))) return false;
+  }
+  return true;
+}
+
+constexpr std::string_view kIdentRule = "a lower-case identifier [a-z][a-z0-9_]* of at most 64 characters";
+
+std::string line_of(const YAML::Node& n) {
+  const YAML::Mark m = n.Mark();
+  return m.is_null() ? std::string() : fmt::format(" (line {})", m.line + 1);
+}
+
+std::string get_ident(MapReader& r, std::string_view key) {
+  const std::string s = r.get_string(key, 64);
+  if (!is_ident(s)) detail::fail(r.origin(), fmt::format("{} = {} must be {}", r.field(key), detail::show(s), kIdentRule));
+  return s;
+}
+
+// A map of bit names to bit positions (0 .. max_bit), e.g. {ap_start: 0, ap_done: 1}.
+std::vector<KernelBit> walk_bits(const YAML::Node& node, const std::string& path, const std::string& origin, int max_bit,
+                                 const MapReader& r) {
+  if (!node.IsMap()) detail::fail(origin, fmt::format("{} must be a map of name: bit{}", path, line_of(node)));
+  std::vector<KernelBit> out;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (!it->first.IsScalar() || !is_ident(it->first.Scalar())) {
+      detail::fail(origin, fmt::format("{} has a bit name that is not {}{}", path, kIdentRule, line_of(it->first)));
+    }
+    const std::string name = it->first.Scalar();
+    const std::string child = path + "." + name;
+    const int bit = static_cast<int>(r.element_int(it->second, child, 0, max_bit));
+    for (const auto& b : out) {
+      if (b.name == name) detail::fail(origin, fmt::format("duplicate bit name '{}'", child));
+      if (b.bit == bit) detail::fail(origin, fmt::format("{} = {} is already used by '{}'", child, bit, b.name));
+    }
+    out.push_back(KernelBit{name, bit});
+  }
+  return out;
+}
+
+struct ElementType {
+  std::string_view name;
+  int bits;
+  bool is_signed;
+};
+constexpr ElementType kElementTypes[] = {{"int8", 8, true},    {"uint8", 8, false},  {"int16", 16, true},
+                                         {"uint16", 16, false}, {"int32", 32, true},  {"uint32", 32, false},
+                                         {"int64", 64, true},   {"uint64", 64, false}};
+
+std::string cpp_int_type(int bits, bool is_signed) { return fmt::format("std::{}int{}_t", is_signed ? "" : "u", bits); }
+
+std::string camel(std::string_view s) {
+  std::string out;
+  bool up = true;
+  for (char c : s) {
+    if (c == '_') {
+      up = true;
+      continue;
+    }
+    out += up ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    up = false;
+  }
+  return out;
+}
+
+std::string hex(std::uint64_t v) { return fmt::format("0x{:X}", v); }
+
+std::uint32_t field_mask(int bits) { return bits >= 32 ? 0xFFFFFFFFu : ((std::uint32_t{1} << bits) - 1u); }
+
+}  // namespace
+
+std::filesystem::path default_kernel_interface() { return models_dir() / "kernel" / "spatten-kernel.yaml"; }
+
+KernelInterface load_kernel_interface_from_string(std::string_view text, std::string_view origin_name) {
+  const std::string origin(origin_name);
+  const YAML::Node doc = detail::parse_document(text, origin);
+  MapReader top(doc, "", origin,
+                {"name", "description", "control", "control_registers", "first_argument_offset", "m_axi_max_widen_bitwidth", "arguments",
+                 "descriptor", "status", "status_flags"});
+  KernelInterface k;
+  k.origin = origin;
+  k.name = get_ident(top, "name");
+  if (top.has("description")) k.description = top.get_string("description", 200);
+  k.control = top.get_enum("control", {"ap_ctrl_hs", "ap_ctrl_chain"});
+  k.first_argument_offset = static_cast<std::uint32_t>(top.get_int("first_argument_offset", 16, 4096));
+  if (k.first_argument_offset % 4 != 0) {
+    detail::fail(origin, fmt::format("first_argument_offset = {} must be a multiple of 4", k.first_argument_offset));
+  }
+
+  if (top.has("m_axi_max_widen_bitwidth")) {
+    k.m_axi_max_widen_bitwidth = top.get_int("m_axi_max_widen_bitwidth", 8, 1024);
+    const int w = k.m_axi_max_widen_bitwidth;
+    if ((w & (w - 1)) != 0) {
+      detail::fail(origin, fmt::format("m_axi_max_widen_bitwidth = {} must be a power of two in [8, 1024]", w));
+    }
+  }
+  // ---- control registers
+  {
+    const YAML::Node seq = top.get_seq("control_registers", 16);
+    for (std::size_t i = 0; i < seq.size(); ++i) {
+      const std::string path = fmt::format("control_registers[{}]", i);
+      MapReader r(seq[i], path, origin, {"name", "offset", "bits"});
+      KernelRegister reg;
+      reg.name = get_ident(r, "name");
+      reg.offset = static_cast<std::uint32_t>(r.get_int("offset", 0, 4095));
+      if (reg.offset % 4 != 0 || reg.offset >= k.first_argument_offset) {
+        detail::fail(origin, fmt::format("{}.offset = {} must be a multiple of 4 below first_argument_offset ({})", path,
+                                         reg.offset, k.first_argument_offset));
+      }
+      for (const auto& other : k.control_registers) {
+        if (other.name == reg.name) detail::fail(origin, fmt::format("{}.name: duplicate register '{}'", path, reg.name));
+        if (other.offset == reg.offset)
+          detail::fail(origin, fmt::format("{}.offset = {} is already used by '{}'", path, reg.offset, other.name));
+      }
+      if (r.has("bits")) reg.bits = walk_bits(seq[i]["bits"], path + ".bits", origin, 31, r);
+      k.control_registers.push_back(std::move(reg));
+    }
+  }
+
+  // ---- arguments (register order)
+  {
+    const YAML::Node seq = top.get_seq("arguments", 64);
+    if (seq.size() == 0) detail::fail(origin, "arguments must list at least one argument");
+    std::uint32_t offset = k.first_argument_offset;
+    std::set<std::string> names;
+    std::set<std::string> bundles;
+    for (std::size_t i = 0; i < seq.size(); ++i) {
+      const std::string path = fmt::format("arguments[{}]", i);
+      MapReader r(seq[i], path, origin, {"name", "kind", "element", "bundle", "access", "doc"});
+      KernelArgument a;
+      a.name = get_ident(r, "name");
+      if (!names.insert(a.name).second) detail::fail(origin, fmt::format("{}.name: duplicate argument '{}'", path, a.name));
+      a.pointer = r.get_enum("kind", {"pointer", "scalar"}) == "pointer";
+      std::vector<std::string> type_names;
+      for (const auto& t : kElementTypes) type_names.emplace_back(t.name);
+      a.element = r.get_enum("element", type_names);
+      for (const auto& t : kElementTypes) {
+        if (t.name == a.element) {
+          a.element_bits = t.bits;
+          a.element_signed = t.is_signed;
+        }
+      }
+      if (a.pointer) {
+        a.bundle = get_ident(r, "bundle");
+        if (!bundles.insert(a.bundle).second) {
+          detail::fail(origin, fmt::format("{}.bundle = {} is used by another pointer; each pointer has its own "
+                                           "bundle so it can be placed on its own memory channels",
+                                           path, a.bundle));
+        }
+        a.writes = r.get_enum("access", {"read", "write"}) == "write";
+      } else if (r.has("bundle") || r.has("access")) {
+        detail::fail(origin, fmt::format("{}: a scalar has no m_axi bundle or access (it is an s_axilite register)", path));
+      }
+      if (r.has("doc")) a.doc = r.get_string("doc", 200);
+      // Vitis HLS s_axilite packing: data words, then one reserved word.
+      a.words = (a.pointer || a.element_bits == 64) ? 2 : 1;
+      a.offset = offset;
+      offset += static_cast<std::uint32_t>(4 * (a.words + 1));
+      k.arguments.push_back(std::move(a));
+    }
+  }
+
+  // ---- descriptor
+  {
+    MapReader d = top.get_map("descriptor", {"bytes", "fields"});
+    k.descriptor_bytes = d.get_int("bytes", 4, 256);
+    if (k.descriptor_bytes % 4 != 0) {
+      detail::fail(origin, fmt::format("descriptor.bytes = {} must be a multiple of 4", k.descriptor_bytes));
+    }
+    const YAML::Node seq = d.get_seq("fields", 64);
+    std::vector<int> owner(static_cast<std::size_t>(k.descriptor_bytes), -1);
+    for (std::size_t i = 0; i < seq.size(); ++i) {
+      const std::string path = fmt::format("descriptor.fields[{}]", i);
+      MapReader r(seq[i], path, origin, {"name", "offset", "bits", "bytes", "unit", "doc", "flags"});
+      DescriptorField f;
+      f.name = get_ident(r, "name");
+      for (const auto& other : k.descriptor) {
+        if (other.name == f.name) detail::fail(origin, fmt::format("{}.name: duplicate field '{}'", path, f.name));
+      }
+      f.offset = r.get_int("offset", 0, k.descriptor_bytes - 1);
+      f.bits = r.get_int("bits", 1, 32);
+      const int need = f.bits <= 8 ? 1 : (f.bits <= 16 ? 2 : 4);
+      f.bytes = r.has("bytes") ? r.get_int("bytes", 1, 4) : need;
+      if (f.bytes == 3) detail::fail(origin, fmt::format("{}.bytes = 3 must be 1, 2 or 4", path));
+      if (f.bytes < need) {
+        detail::fail(origin, fmt::format("{}.bytes = {} cannot hold bits = {}", path, f.bytes, f.bits));
+      }
+      if (f.offset % f.bytes != 0) {
+        detail::fail(origin, fmt::format("{}.offset = {} is not aligned to its {}-byte storage unit", path, f.offset,
+                                         f.bytes));
+      }
+      if (f.offset + f.bytes > k.descriptor_bytes) {
+        detail::fail(origin, fmt::format("{} ends at byte {}, past the {}-byte descriptor", path, f.offset + f.bytes,
+                                         k.descriptor_bytes));
+      }
+      for (int b = f.offset; b < f.offset + f.bytes; ++b) {
+        const int o = owner[static_cast<std::size_t>(b)];
+        if (o >= 0) {
+          detail::fail(origin, fmt::format("{} ('{}') overlaps field '{}' at byte {}", path, f.name,
+                                           k.descriptor[static_cast<std::size_t>(o)].name, b));
+        }
+        owner[static_cast<std::size_t>(b)] = static_cast<int>(k.descriptor.size());
+      }
+      if (r.has("unit")) {
+        f.unit = get_ident(r, "unit");
+        bool found = false;
+        for (const auto& a : k.arguments) found = found || (a.pointer && a.name == f.unit);
+        if (!found) detail::fail(origin, fmt::format("{}.unit = {} is not a pointer argument", path, f.unit));
+      }
+      if (r.has("doc")) f.doc = r.get_string("doc", 200);
+      if (r.has("flags")) f.flags = walk_bits(seq[i]["flags"], path + ".flags", origin, f.bits - 1, r);
+      k.descriptor.push_back(std::move(f));
+    }
+    if (k.descriptor.empty()) detail::fail(origin, "descriptor.fields must list at least one field");
+  }
+
+  // ---- status record
+  {
+    const YAML::Node seq = top.get_seq("status", 64);
+    for (std::size_t i = 0; i < seq.size(); ++i) {
+      const std::string path = fmt::format("status[{}]", i);
+      MapReader r(seq[i], path, origin, {"name", "doc"});
+      StatusWord w;
+      w.name = get_ident(r, "name");
+      for (const auto& other : k.status) {
+        if (other.name == w.name) detail::fail(origin, fmt::format("{}.name: duplicate status word '{}'", path, w.name));
+      }
+      if (r.has("doc")) w.doc = r.get_string("doc", 200);
+      k.status.push_back(std::move(w));
+    }
+    if (top.has("status_flags")) k.status_flags = walk_bits(doc["status_flags"], "status_flags", origin, 31, top);
+  }
+  return k;
+}
+
+KernelInterface load_kernel_interface(const std::filesystem::path& path) {
+  std::error_code ec;
+  const std::string shown = path.string();
+  if (!std::filesystem::is_regular_file(path, ec)) throw PresetError(shown + ": no such file");
+  if (std::filesystem::file_size(path, ec) > (std::uintmax_t{1} << 20)) {
+    throw PresetError(shown + ": file is larger than 1 MiB");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw PresetError(shown + ": cannot open for reading");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return load_kernel_interface_from_string(ss.str(), shown);
+}
+
+std::string generate_kernel_cpp(const KernelInterface& k, std::string_view source) {
+  std::string o = banner("//", source);
+  o += fmt::format("// {}\n", k.description.empty() ? k.name : k.description);
+  o += "// The kernel's host interface: control registers, s_axilite argument offsets,\n"
+       "// the job descriptor (pack/unpack) and the status record. Valid C++14 and\n"
+       "// synthesizable (Vitis HLS): fixed-size arrays, no heap, labelled constant loops.\n";
+  o += "#ifndef SPATTEN_KERNEL_INTERFACE_H\n#define SPATTEN_KERNEL_INTERFACE_H\n\n#include <cstdint>\n\n";
+  o += "/// The HLS top function of a preset: SPATTEN_KERNEL_TOP(spatten_1_8) -> " + k.name + "_spatten_1_8.\n";
+  o += fmt::format("#define SPATTEN_KERNEL_TOP(ident) {}_##ident\n\n", k.name);
+  // The extern "C" top of a preset, with the interface pragmas in argument order:
+  // SPATTEN_KERNEL_DEFINE_TOP(ident, IMPL) defines <name>_<ident>(args...) { pragmas; IMPL(args...); }
+  {
+    std::string params, call, pragmas;
+    for (const auto& a : k.arguments) {
+      const std::string type = fmt::format("::spatten::kernel_if::{}_t", a.name);
+      params += fmt::format("{}{}{}{} {}", params.empty() ? "" : ", ", a.pointer && !a.writes ? "const " : "", type,
+                            a.pointer ? "*" : "", a.name);
+      call += (call.empty() ? "" : ", ") + a.name;
+      if (a.pointer) {
+        pragmas += fmt::format("    _Pragma(\"HLS INTERFACE mode=m_axi port={} offset=slave bundle={}{}\") \\\n", a.name,
+                               a.bundle,
+                               k.m_axi_max_widen_bitwidth > 0
+                                   ? fmt::format(" max_widen_bitwidth={}", k.m_axi_max_widen_bitwidth)
+                                   : std::string());
+      }
+    }
+    for (const auto& a : k.arguments) {
+      pragmas += fmt::format("    _Pragma(\"HLS INTERFACE mode=s_axilite port={} bundle=control\") \\\n", a.name);
+    }
+    pragmas += "    _Pragma(\"HLS INTERFACE mode=s_axilite port=return bundle=control\") \\\n";
+    o += "/// Defines the extern \"C\" top function of one preset with the interface pragmas\n"
+         "/// (m_axi bundle per pointer, s_axilite registers in the order above); IMPL is the\n"
+         "/// templated kernel instantiated for that preset.\n";
+    o += fmt::format("#define SPATTEN_KERNEL_DEFINE_TOP(ident, IMPL) \\\n  extern \"C\" void SPATTEN_KERNEL_TOP(ident)({}) {{ \\\n",
+                     params);
+    o += pragmas;
+    o += fmt::format("    IMPL({}); \\\n  }}\n\n", call);
+    o += "/// Declares the extern \"C\" top of one preset (test benches, hosts linking the kernel).\n";
+    o += fmt::format("#define SPATTEN_KERNEL_DECLARE_TOP(ident) extern \"C\" void SPATTEN_KERNEL_TOP(ident)({});\n\n",
+                     params);
+  }
+  o += "namespace spatten {\nnamespace kernel_if {\n\n";
+  o += fmt::format("static constexpr const char* kKernelName = \"{}\";\n", k.name);
+  o += fmt::format("static constexpr const char* kControlProtocol = \"{}\";\n\n", k.control);
+  o += "// ---- control registers\n";
+  for (const auto& r : k.control_registers) {
+    o += fmt::format("constexpr std::uint32_t kReg{} = {}u;\n", camel(r.name), hex(r.offset));
+    for (const auto& b : r.bits) {
+      o += fmt::format("constexpr std::uint32_t kReg{}{} = 1u << {};\n", camel(r.name), camel(b.name), b.bit);
+    }
+  }
+  o += fmt::format("constexpr std::uint32_t kFirstArgumentOffset = {}u;\n\n", hex(k.first_argument_offset));
+  o += "// ---- s_axilite arguments, in register order\n";
+  o += fmt::format("constexpr int kNumArguments = {};\n", k.arguments.size());
+  o += "struct ArgOffset {\n";
+  for (const auto& a : k.arguments) o += fmt::format("  static constexpr std::uint32_t {} = {}u;\n", a.name, hex(a.offset));
+  o += "};\n";
+  o += "enum class Arg : int {\n";
+  for (std::size_t i = 0; i < k.arguments.size(); ++i) o += fmt::format("  {} = {},\n", k.arguments[i].name, i);
+  o += "};\n";
+  o += "/// Element type of each argument (pointers: one element of device memory).\n";
+  for (const auto& a : k.arguments) {
+    o += fmt::format("typedef {} {}_t;\n", cpp_int_type(a.element_bits, a.element_signed), a.name);
+  }
+  o += "struct ArgumentInfo {\n  const char* name;\n  bool is_pointer;\n  bool kernel_writes;  ///< pointer written by the kernel\n  int element_bits;\n  bool element_signed;\n"
+       "  std::uint32_t offset;  ///< s_axilite byte offset of the low word\n  int words;             ///< 32-bit data "
+       "words (a reserved word follows)\n  const char* bundle;    ///< m_axi bundle (\"\" for scalars)\n};\n";
+  o += "constexpr ArgumentInfo kArguments[kNumArguments] = {\n";
+  for (const auto& a : k.arguments) {
+    o += fmt::format("    {{\"{}\", {}, {}, {}, {}, {}u, {}, \"{}\"}},\n", a.name, a.pointer ? "true" : "false",
+                     a.writes ? "true" : "false",
+                     a.element_bits, a.element_signed ? "true" : "false", hex(a.offset), a.words, a.bundle);
+  }
+  o += "};\n";
+  const auto& last = k.arguments.back();
+  o += fmt::format("constexpr std::uint32_t kArgumentsEnd = {}u;  ///< first byte past the argument block\n\n",
+                   hex(last.offset + static_cast<std::uint32_t>(4 * (last.words + 1))));
+
+  o += "// ---- job descriptor (little-endian)\n";
+  o += fmt::format("constexpr int kDescriptorBytes = {};\nconstexpr int kDescriptorWords = {};\n", k.descriptor_bytes,
+                   k.descriptor_bytes / 4);
+  for (const auto& f : k.descriptor) {
+    for (const auto& b : f.flags) {
+      o += fmt::format("constexpr std::uint32_t k{}{} = 1u << {};  ///< bit of JobDescriptor::{}\n", camel(f.name),
+                       camel(b.name), b.bit, f.name);
+    }
+  }
+  o += "struct JobDescriptor {\n";
+  for (const auto& f : k.descriptor) {
+    o += fmt::format("  {} {} = 0;  ///< {} bits{}{}\n", cpp_int_type(8 * f.bytes, false), f.name, f.bits,
+                     f.doc.empty() ? "" : ": ", f.doc);
+  }
+  o += "};\n";
+  o += "struct DescriptorFieldInfo {\n  const char* name;\n  int byte_offset;\n  int bits;\n  int bytes;\n  const char* "
+       "unit;  ///< pointer argument the offset indexes, or \"\"\n};\n";
+  o += fmt::format("constexpr int kNumDescriptorFields = {};\n", k.descriptor.size());
+  o += "constexpr DescriptorFieldInfo kDescriptorFields[kNumDescriptorFields] = {\n";
+  for (const auto& f : k.descriptor) {
+    o += fmt::format("    {{\"{}\", {}, {}, {}, \"{}\"}},\n", f.name, f.offset, f.bits, f.bytes, f.unit);
+  }
+  o += "};\n\n";
+  o += "/// Descriptor to words; bits above each field's width are dropped (check with\n"
+       "/// descriptor_field_overflow first).\n";
+  o += "inline void pack_descriptor(const JobDescriptor& d, std::uint32_t w[kDescriptorWords]) {\n";
+  for (int i = 0; i < k.descriptor_bytes / 4; ++i) o += fmt::format("  w[{}] = 0u;\n", i);
+  for (const auto& f : k.descriptor) {
+    o += fmt::format("  w[{}] |= (static_cast<std::uint32_t>(d.{}) & {}u) << {};\n", f.offset / 4, f.name,
+                     hex(field_mask(f.bits)), 8 * (f.offset % 4));
+  }
+  o += "}\n\n";
+  o += "/// Words to descriptor: each field is the low `bits` bits of its storage unit.\n";
+  o += "inline JobDescriptor unpack_descriptor(const std::uint32_t w[kDescriptorWords]) {\n  JobDescriptor d;\n";
+  for (const auto& f : k.descriptor) {
+    o += fmt::format("  d.{} = static_cast<{}>((w[{}] >> {}) & {}u);\n", f.name, cpp_int_type(8 * f.bytes, false),
+                     f.offset / 4, 8 * (f.offset % 4), hex(field_mask(f.bits)));
+  }
+  o += "  return d;\n}\n\n";
+  o += "/// The first field whose value does not fit its width, or nullptr.\n";
+  o += "inline const char* descriptor_field_overflow(const JobDescriptor& d) {\n";
+  for (const auto& f : k.descriptor) {
+    if (f.bits < 8 * f.bytes) {
+      o += fmt::format("  if (static_cast<std::uint32_t>(d.{}) > {}u) return \"{}\";\n", f.name, hex(field_mask(f.bits)),
+                       f.name);
+    }
+  }
+  o += "  return nullptr;\n}\n\n";
+  o += "/// Little-endian bytes as the host writes them into device memory.\n";
+  o += "inline void descriptor_to_bytes(const JobDescriptor& d, std::uint8_t b[kDescriptorBytes]) {\n"
+       "  std::uint32_t w[kDescriptorWords];\n  pack_descriptor(d, w);\nDESC_TO_BYTES:\n"
+       "  for (int i = 0; i < kDescriptorBytes; ++i) b[i] = static_cast<std::uint8_t>(w[i / 4] >> (8 * (i % 4)));\n}\n\n";
+  o += "inline JobDescriptor descriptor_from_bytes(const std::uint8_t b[kDescriptorBytes]) {\n"
+       "  std::uint32_t w[kDescriptorWords];\nDESC_FROM_BYTES:\n  for (int i = 0; i < kDescriptorWords; ++i) {\n"
+       "    w[i] = static_cast<std::uint32_t>(b[4 * i]) | (static_cast<std::uint32_t>(b[4 * i + 1]) << 8) |\n"
+       "           (static_cast<std::uint32_t>(b[4 * i + 2]) << 16) | (static_cast<std::uint32_t>(b[4 * i + 3]) << 24);\n"
+       "  }\n  return unpack_descriptor(w);\n}\n\n";
+  o += "// ---- status record (int32 words of `out` at status_offset)\n";
+  o += fmt::format("constexpr int kStatusWords = {};\n", k.status.size());
+  o += "struct StatusIndex {\n";
+  for (std::size_t i = 0; i < k.status.size(); ++i) {
+    o += fmt::format("  static constexpr int {} = {};  ///< {}\n", k.status[i].name, i, k.status[i].doc);
+  }
+  o += "};\n";
+  for (const auto& b : k.status_flags) {
+    o += fmt::format("constexpr std::uint32_t kStatus{} = 1u << {};\n", camel(b.name), b.bit);
+  }
+  o += "\n}  // namespace kernel_if\n}  // namespace spatten\n\n#endif  // SPATTEN_KERNEL_INTERFACE_H\n";
+  return o;
+}
+
+std::string generate_kernel_sv(const KernelInterface& k, std::string_view source) {
+  std::string o = banner("//", source);
+  o += "// The kernel's host interface for the RTL kernel: register offsets, descriptor\n"
+       "// field positions (bit positions in the little-endian descriptor) and a packed struct.\n";
+  o += "package spatten_kernel_pkg;\n";
+  o += fmt::format("  localparam string KERNEL_NAME = \"{}\";\n", k.name);
+  o += fmt::format("  localparam string CONTROL_PROTOCOL = \"{}\";\n", k.control);
+  for (const auto& r : k.control_registers) {
+    o += fmt::format("  localparam int unsigned REG_{} = 32'h{:02X};\n", upper(r.name), r.offset);
+    for (const auto& b : r.bits) o += fmt::format("  localparam int unsigned {}_{}_BIT = {};\n", upper(r.name), upper(b.name), b.bit);
+  }
+  o += fmt::format("  localparam int unsigned FIRST_ARGUMENT_OFFSET = 32'h{:02X};\n", k.first_argument_offset);
+  o += fmt::format("  localparam int unsigned NUM_ARGUMENTS = {};\n", k.arguments.size());
+  for (const auto& a : k.arguments) {
+    const std::string n = upper(a.name);
+    o += fmt::format("  localparam int unsigned ARG_{}_OFFSET = 32'h{:02X};\n", n, a.offset);
+    o += fmt::format("  localparam int unsigned ARG_{}_WORDS = {};\n", n, a.words);
+    o += fmt::format("  localparam int unsigned ARG_{}_IS_POINTER = {};\n", n, a.pointer ? 1 : 0);
+    o += fmt::format("  localparam int unsigned ARG_{}_ELEMENT_BITS = {};\n", n, a.element_bits);
+    if (a.pointer) {
+      o += fmt::format("  localparam string ARG_{}_BUNDLE = \"{}\";\n", n, a.bundle);
+      o += fmt::format("  localparam int unsigned ARG_{}_KERNEL_WRITES = {};\n", n, a.writes ? 1 : 0);
+    }
+  }
+  const auto& last = k.arguments.back();
+  o += fmt::format("  localparam int unsigned ARGUMENTS_END = 32'h{:02X};\n",
+                   last.offset + static_cast<std::uint32_t>(4 * (last.words + 1)));
+  o += fmt::format("  localparam int unsigned DESC_BYTES = {};\n  localparam int unsigned DESC_BITS = {};\n",
+                   k.descriptor_bytes, 8 * k.descriptor_bytes);
+  for (const auto& f : k.descriptor) {
+    const std::string n = upper(f.name);
+    o += fmt::format("  localparam int unsigned DESC_{}_BYTE_OFFSET = {};\n", n, f.offset);
+    o += fmt::format("  localparam int unsigned DESC_{}_LSB = {};\n", n, 8 * f.offset);
+    o += fmt::format("  localparam int unsigned DESC_{}_BITS = {};\n", n, f.bits);
+    for (const auto& b : f.flags) {
+      o += fmt::format("  localparam int unsigned DESC_{}_{}_BIT = {};\n", n, upper(b.name), b.bit);
+    }
+  }
+  // packed struct, most significant field first, gaps as pad_<lsb>
+  std::vector<const DescriptorField*> by_pos;
+  for (const auto& f : k.descriptor) by_pos.push_back(&f);
+  std::sort(by_pos.begin(), by_pos.end(), [](const auto* a, const auto* b) { return a->offset > b->offset; });
+  o += "  typedef struct packed {\n";
+  int top_bit = 8 * k.descriptor_bytes;  // exclusive
+  auto pad = [&](int hi_excl, int lo) {
+    if (hi_excl > lo) o += fmt::format("    logic [{}:0] pad_{};\n", hi_excl - lo - 1, lo);
+  };
+  for (const auto* f : by_pos) {
+    const int lo = 8 * f->offset;
+    pad(top_bit, lo + f->bits);
+    o += fmt::format("    logic [{}:0] {};\n", f->bits - 1, f->name);
+    top_bit = lo;
+  }
+  pad(top_bit, 0);
+  o += "  } job_descriptor_t;\n";
+  o += fmt::format("  localparam int unsigned STATUS_WORDS = {};\n", k.status.size());
+  for (std::size_t i = 0; i < k.status.size(); ++i) {
+    o += fmt::format("  localparam int unsigned STATUS_{}_INDEX = {};\n", upper(k.status[i].name), i);
+  }
+  for (const auto& b : k.status_flags) o += fmt::format("  localparam int unsigned STATUS_{}_BIT = {};\n", upper(b.name), b.bit);
+  o += "endpackage : spatten_kernel_pkg\n";
+  return o;
+}
+
+std::string generate_kernel_tcl(const KernelInterface& k, std::string_view source) {
+  std::string o = banner("#", source);
+  o += "# Kernel interface variables for scripts/hls (argument order, m_axi bundles).\n";
+  o += fmt::format("set SPATTEN_KERNEL_NAME \"{}\"\n", k.name);
+  o += fmt::format("set SPATTEN_KERNEL_CONTROL \"{}\"\n", k.control);
+  std::string args, ptrs, scalars, bundles, offsets, bundle_list;
+  for (const auto& a : k.arguments) {
+    args += (args.empty() ? "" : " ") + a.name;
+    offsets += fmt::format("{}{} {}", offsets.empty() ? "" : " ", a.name, hex(a.offset));
+    if (a.pointer) {
+      ptrs += (ptrs.empty() ? "" : " ") + a.name;
+      bundles += fmt::format("{}{} {}", bundles.empty() ? "" : " ", a.name, a.bundle);
+      bundle_list += (bundle_list.empty() ? "" : " ") + a.bundle;
+    } else {
+      scalars += (scalars.empty() ? "" : " ") + a.name;
+    }
+  }
+  o += fmt::format("set SPATTEN_KERNEL_ARGS {{{}}}\n", args);
+  o += fmt::format("set SPATTEN_KERNEL_POINTER_ARGS {{{}}}\n", ptrs);
+  o += fmt::format("set SPATTEN_KERNEL_SCALAR_ARGS {{{}}}\n", scalars);
+  o += fmt::format("set SPATTEN_KERNEL_BUNDLES {{{}}}\n", bundle_list);
+  std::string written;
+  for (const auto& a : k.arguments) {
+    if (a.pointer && a.writes) written += (written.empty() ? "" : " ") + a.name;
+  }
+  o += fmt::format("set SPATTEN_KERNEL_WRITTEN_ARGS {{{}}}\n", written);
+  if (k.m_axi_max_widen_bitwidth > 0) {
+    o += fmt::format("set SPATTEN_KERNEL_MAX_WIDEN_BITWIDTH {}\n", k.m_axi_max_widen_bitwidth);
+  }
+  o += fmt::format("array set SPATTEN_KERNEL_BUNDLE {{{}}}\n", bundles);
+  o += fmt::format("array set SPATTEN_KERNEL_ARG_OFFSET {{{}}}\n", offsets);
+  o += fmt::format("set SPATTEN_KERNEL_DESCRIPTOR_BYTES {}\n", k.descriptor_bytes);
+  o += "# The HLS top function of a preset (the C++ macro SPATTEN_KERNEL_TOP).\n";
+  o += fmt::format("proc spatten_kernel_top {{preset}} {{ return \"{}_[string map {{- _}} $preset]\" }}\n", k.name);
+  return o;
 }
 
 }  // namespace spatten::models
