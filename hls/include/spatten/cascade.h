@@ -121,13 +121,24 @@ bool cascade_init(CascadeState<CONFIG_T, MAX_LAYERS, MAX_KV_HEADS>& st, const La
   if (!cascade_shape_fits<CONFIG_T, MAX_LAYERS, MAX_KV_HEADS>(shape, prompt_len)) return false;
   st.context_len = prompt_len;
   st.step = -1;
+INIT_LAYERS:
   for (int l = 0; l < MAX_LAYERS; ++l) {
     st.n_live_tokens[l] = l < shape.layers ? prompt_len : 0;
-    for (int t = 0; t < prompt_len; ++t) st.live_tokens[l][t] = t;
+  INIT_TOKENS:
+    for (int t = 0; t < CONFIG_T::max_context; ++t) {
+      if (t >= prompt_len) break;
+      st.live_tokens[l][t] = t;
+    }
     st.n_live_heads[l] = l < shape.layers ? shape.kv_heads : 0;
-    for (int g = 0; g < shape.kv_heads; ++g) st.live_heads[l][g] = g;
+  INIT_HEADS:
+    for (int g = 0; g < MAX_KV_HEADS; ++g) {
+      if (g >= shape.kv_heads) break;
+      st.live_heads[l][g] = g;
+    }
   }
+INIT_TOKEN_IMPORTANCE:
   for (int t = 0; t < CONFIG_T::max_context; ++t) st.token_importance[t] = 0;
+INIT_HEAD_IMPORTANCE:
   for (int g = 0; g < MAX_KV_HEADS; ++g) st.head_importance[g] = 0;
   return true;
 }
@@ -139,20 +150,32 @@ bool cascade_begin_step(CascadeState<CONFIG_T, MAX_LAYERS, MAX_KV_HEADS>& st, co
   if (st.context_len >= CONFIG_T::max_context) return false;
   const int id = st.context_len++;
   ++st.step;
-  for (int l = 0; l < shape.layers; ++l) st.live_tokens[l][st.n_live_tokens[l]++] = id;
+BEGIN_STEP_LAYERS:
+  for (int l = 0; l < MAX_LAYERS; ++l) {
+    if (l >= shape.layers) break;
+    st.live_tokens[l][st.n_live_tokens[l]++] = id;
+  }
   return true;
 }
 
 namespace detail {
 /// a <- a ∩ b for ascending lists; returns the new length of a.
+/// A merge: every step advances i, j or both, so 2*MAX steps bound it.
 template <int MAX>
 int intersect_sorted(int* a, int na, const int* b, int nb) {
-  int out = 0, j = 0;
+  int out = 0, i = 0, j = 0;
 INTERSECT:
-  for (int i = 0; i < MAX; ++i) {
-    if (i >= na) break;
-    while (j < nb && b[j] < a[i]) ++j;
-    if (j < nb && b[j] == a[i]) a[out++] = a[i];
+  for (int step = 0; step < 2 * MAX; ++step) {
+    if (i >= na || j >= nb) break;
+    if (a[i] == b[j]) {
+      a[out++] = a[i];
+      ++i;
+      ++j;
+    } else if (a[i] < b[j]) {
+      ++i;
+    } else {
+      ++j;
+    }
   }
   return out;
 }
@@ -202,13 +225,25 @@ void cascade_layer(CascadeState<CONFIG_T, MAX_LAYERS, MAX_KV_HEADS>& st, const C
   job.progressive = policy.progressive;
   job.requant_threshold_q16 = policy.requant_threshold_q16;
   job.value_keep = value_keep_count(policy.value_keep, job.n);
-  int hp = 0;  // walks the ascending live-head list
-  for (int h = 0; h < shape.query_heads; ++h) {
+  bool kv_live[dim(MAX_KV_HEADS)];
+KV_LIVE_CLEAR:
+  for (int g = 0; g < MAX_KV_HEADS; ++g) kv_live[g] = false;
+KV_LIVE_MARK:
+  for (int i = 0; i < MAX_KV_HEADS; ++i) {
+    if (i >= st.n_live_heads[l]) break;
+    kv_live[heads[i]] = true;
+  }
+QUERY_HEADS:
+  for (int h = 0; h < CONFIG_T::max_query_heads; ++h) {
+    if (h >= shape.query_heads) break;
     const int g = h / group;
-    while (hp < st.n_live_heads[l] && heads[hp] < g) ++hp;
     std::int32_t* o = out + static_cast<long>(h) * shape.head_dim;
-    if (hp >= st.n_live_heads[l] || heads[hp] != g) {
-      for (int d = 0; d < shape.head_dim; ++d) o[d] = 0;
+    if (!kv_live[g]) {
+    ZERO_OUTPUT:
+      for (int d = 0; d < CONFIG_T::max_head_dim; ++d) {
+        if (d >= shape.head_dim) break;
+        o[d] = 0;
+      }
       continue;
     }
     job.scale = scale[h];
