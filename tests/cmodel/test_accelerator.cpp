@@ -196,6 +196,9 @@ TEST(CycleModelJobs, DramBytesByKindMatchClosedForm) {
     EXPECT_EQ(kind(r.run, c::DramKind::kKMsb), n * row(8));
     EXPECT_EQ(kind(r.run, c::DramKind::kKLsb), 0u);
     EXPECT_EQ(kind(r.run, c::DramKind::kV), n * row(8));
+    // the buffers hold what was fetched: 8-bit words
+    EXPECT_EQ(r.run.ops.key_sram_write_bytes, n * 64);
+    EXPECT_EQ(r.run.ops.value_sram_write_bytes, n * 64);
   }
   {  // progressive and flat: the MSBs stay in the key buffer, LSBs are fetched once
     c::HeadJobSpec s = d.spec();
@@ -206,6 +209,8 @@ TEST(CycleModelJobs, DramBytesByKindMatchClosedForm) {
     EXPECT_EQ(kind(r.run, c::DramKind::kKLsb), n * row(4));
     EXPECT_EQ(kind(r.run, c::DramKind::kV), n * (row(8) + row(4)));
     EXPECT_EQ(kind(r.run, c::DramKind::kMeta), 64u + live_exact) << "the live list is fetched once per job";
+    EXPECT_EQ(r.run.ops.key_sram_write_bytes, n * 64 + n * 96) << "an 8-bit pass, then a 12-bit pass";
+    EXPECT_EQ(r.run.ops.value_sram_write_bytes, n * 96);
   }
   {  // value pruning: only the kept V rows
     c::HeadJobSpec s = d.spec();

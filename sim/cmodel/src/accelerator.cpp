@@ -142,8 +142,11 @@ HeadJobOutcome Accelerator::run_head(const HeadJobSpec& job) {
     u.ops.exp_ops += static_cast<std::uint64_t>(n);
     u.ops.prob_multiplies += static_cast<std::uint64_t>(n);
     u.ops.divisions += 1;
-    u.ops.key_sram_write_bytes += static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(D) * 12 / 8;
-    u.ops.key_sram_read_bytes += static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(D) * 12 / 8;
+    // the key buffer holds the words this pass fetched: MSBs only, or MSB+LSB
+    const auto key_bits = static_cast<std::uint64_t>(exact ? job.k_msb_bits + job.k_lsb_bits : job.k_msb_bits);
+    const std::uint64_t key_bytes = ceil_div(static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(D) * key_bits, 8);
+    u.ops.key_sram_write_bytes += key_bytes;
+    u.ops.key_sram_read_bytes += key_bytes;
   };
 
   const Plane kmsb{job.k_msb_base, k_msb_row, DramKind::kKMsb};
@@ -202,8 +205,11 @@ HeadJobOutcome Accelerator::run_head(const HeadJobSpec& job) {
   golden::pv_finish<Cfg>(acc.data(), D, o.out.data());
   u.ops.pv_macs += static_cast<std::uint64_t>(kept) * static_cast<std::uint64_t>(D);
   u.values_fetched += static_cast<std::uint64_t>(kept);
-  u.ops.value_sram_write_bytes += static_cast<std::uint64_t>(kept) * static_cast<std::uint64_t>(D) * 12 / 8;
-  u.ops.value_sram_read_bytes += static_cast<std::uint64_t>(kept) * static_cast<std::uint64_t>(D) * 12 / 8;
+  const auto value_bits =
+      static_cast<std::uint64_t>(exact_v && job.v_lsb_bits > 0 ? job.v_msb_bits + job.v_lsb_bits : job.v_msb_bits);
+  const std::uint64_t value_bytes = ceil_div(static_cast<std::uint64_t>(kept) * static_cast<std::uint64_t>(D) * value_bits, 8);
+  u.ops.value_sram_write_bytes += value_bytes;
+  u.ops.value_sram_read_bytes += value_bytes;
 
   // output
   u.controller_requests({MemRequest{job.out_addr, static_cast<std::uint32_t>(D) * kOutputWordBytes, DramKind::kOut,
