@@ -203,6 +203,8 @@ HeadJobOutcome Accelerator::run_head(const HeadJobSpec& job) {
   u.run_until([&] { return pv_done; });
   o.out.resize(static_cast<std::size_t>(D));
   golden::pv_finish<Cfg>(acc.data(), D, o.out.data());
+  // head importance: sum_d |out[d]| (golden::head_output_magnitude), D adds
+  u.ops.importance_adds += static_cast<std::uint64_t>(D);
   u.ops.pv_macs += static_cast<std::uint64_t>(kept) * static_cast<std::uint64_t>(D);
   u.values_fetched += static_cast<std::uint64_t>(kept);
   const auto value_bits =

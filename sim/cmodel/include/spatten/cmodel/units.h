@@ -12,6 +12,11 @@
 //    buffer (issued and not yet popped before this cycle). Responses are
 //    popped in issue order; a row is pushed to rows() in the cycle its last
 //    plane's response is popped (valid to the consumer one cycle later).
+//    The key and value buffers are modelled by this credit: their capacity
+//    in rows (key_sram_bytes or value_sram_bytes over the largest row) and
+//    their two ports, the fetcher writing up to `lanes` rows per cycle and the
+//    MAC unit reading up to M/D rows per cycle; the banking is assumed to
+//    sustain both rates (no bank conflicts are modelled).
 //  MacUnit (qk_unit, pv_unit)
 //    With M multipliers and head dimension D: when M >= D it takes up to
 //    M / D rows per cycle, else one row every ceil(D / M) cycles (busy in
