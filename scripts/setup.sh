@@ -27,7 +27,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 # Debian packages, grouped by who needs them.
 packages=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git python3 tcl
+  build-essential cmake ninja-build pkg-config git python3 python3-pip tcl
   # libraries of the C++ levels
   libboost-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev libspdlog-dev
   # tests, benchmarks, fuzzing (libFuzzer comes with clang's runtime)
@@ -49,6 +49,12 @@ if [ "$do_deps" = 1 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
   else
     echo "setup: all ${#packages[@]} Debian packages already installed"
+  fi
+  # PyPI only: pyslang (the slang SystemVerilog front end) for scripts/lint-rtl.sh
+  if ! python3 -c "import pyslang" 2>/dev/null; then
+    echo "setup: installing pyslang from PyPI"
+    python3 -m pip install --quiet pyslang 2>/dev/null ||
+      python3 -m pip install --quiet --break-system-packages pyslang
   fi
 fi
 
