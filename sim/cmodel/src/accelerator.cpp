@@ -83,15 +83,23 @@ struct Accelerator::Units {
   MemoryClient controller;
   OpCounts ops;
   std::uint64_t head_jobs = 0, requant_rows = 0, keys_fetched = 0, values_fetched = 0, topk_events = 0;
-
+  /// the value top-k's candidate buffers, allocated once
+  std::unique_ptr<golden::TopkScratch<std::uint32_t, Cfg::max_context>> topk_scratch =
+      std::make_unique<golden::TopkScratch<std::uint32_t, Cfg::max_context>>();
 };
 
-Accelerator::Accelerator(const AccelParams& params, bool skip_idle)
-    : params_(params), u_(std::make_unique<Units>(params, skip_idle)) {
-  if (params_.topk_parallelism < 1) throw std::invalid_argument("topk_parallelism must be at least 1");
-  if (params_.qk_multipliers < 1 || params_.pv_multipliers < 1)
-    throw std::invalid_argument("multiplier counts must be at least 1");
+namespace {
+const AccelParams& validated(const AccelParams& p) {
+  if (p.topk_parallelism < 1) throw std::invalid_argument("topk_parallelism must be at least 1");
+  if (p.qk_multipliers < 1 || p.pv_multipliers < 1) throw std::invalid_argument("multiplier counts must be at least 1");
+  if (p.clock_mhz < 1) throw std::invalid_argument("clock_mhz must be at least 1");
+  p.hbm.validate();
+  return p;
 }
+}  // namespace
+
+Accelerator::Accelerator(const AccelParams& params, bool skip_idle)
+    : params_(validated(params)), u_(std::make_unique<Units>(params_, skip_idle)) {}
 
 Accelerator::~Accelerator() = default;
 
@@ -174,10 +182,9 @@ HeadJobOutcome Accelerator::run_head(const HeadJobSpec& job) {
 
   // value top-k
   o.value_sel.resize(static_cast<std::size_t>(n));
-  auto scratch = std::make_unique<golden::TopkScratch<std::uint32_t, Cfg::max_context>>();
   o.result.value_topk.lanes = P;
   o.result.values_kept = golden::topk_quickselect<std::uint32_t, Cfg::max_context>(
-      prob.data(), n, job.value_keep, o.value_sel.data(), *scratch, &o.result.value_topk);
+      prob.data(), n, job.value_keep, o.value_sel.data(), *u.topk_scratch, &o.result.value_topk);
   o.value_sel.resize(static_cast<std::size_t>(o.result.values_kept));
   const Cycle topk = topk_cycles(o.result.value_topk);
   if (topk > 0) {
