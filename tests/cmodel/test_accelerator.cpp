@@ -242,6 +242,15 @@ TEST(CycleModelJobs, DenseLongJobIsMemoryBound) {
   EXPECT_GE(r.run.hbm_utilization, 0.90) << "cycles " << r.run.cycles << " bytes " << r.run.dram_total;
 }
 
+TEST(CycleModelJobs, RejectsALatencyTheRtlCannotMeet) {
+  c::AccelParams p = preset_params("spatten-1-8");
+  p.qk_multipliers = 16;  // a 128-word row needs 8 multiply cycles + 3
+  p.qk_adder_tree_latency = 10;
+  EXPECT_THROW(c::Accelerator(p, true), std::invalid_argument);
+  p.qk_adder_tree_latency = 11;
+  EXPECT_NO_THROW(c::Accelerator(p, true));
+}
+
 TEST(CycleModelTopk, CascadeDecisionTakesTheEngineFormulaPlusTheWrite) {
   c::AccelParams p = preset_params("spatten-1-8");
   p.hbm.channels = 1;  // one channel, no outstanding limit: the write's round trip has the lone-request form
@@ -289,6 +298,7 @@ TEST(CycleModelJobs, ParameterSweepKeepsValuesAndBounds) {
         for (std::int64_t rows : {2048, 64, 4}) {
           c::AccelParams p = preset_params("spatten-1-8");
           p.qk_multipliers = p.pv_multipliers = mult;
+          p.qk_adder_tree_latency = std::max(8, (128 + mult - 1) / mult + 3);  // qk_unit.sv's minimum
           p.topk_parallelism = lanes;
           p.hbm.channels = channels;
           p.key_sram_bytes = p.value_sram_bytes = rows * 128 * 12 / 8;

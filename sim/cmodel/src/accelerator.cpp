@@ -93,6 +93,14 @@ const AccelParams& validated(const AccelParams& p) {
   if (p.topk_parallelism < 1) throw std::invalid_argument("topk_parallelism must be at least 1");
   if (p.qk_multipliers < 1 || p.pv_multipliers < 1) throw std::invalid_argument("multiplier counts must be at least 1");
   if (p.clock_mhz < 1) throw std::invalid_argument("clock_mhz must be at least 1");
+  // a row of the largest head takes ceil(D/M) multiply cycles plus sum, scale and round (qk_unit.sv)
+  for (int m : {p.qk_multipliers, p.pv_multipliers}) {
+    const auto need = static_cast<int>(ceil_div(static_cast<std::uint64_t>(Cfg::max_head_dim), static_cast<std::uint64_t>(m))) + 3;
+    if (p.qk_adder_tree_latency < need)
+      throw std::invalid_argument("qk_adder_tree_latency " + std::to_string(p.qk_adder_tree_latency) + " is below " +
+                                  std::to_string(need) + ", the cycles a " + std::to_string(Cfg::max_head_dim) +
+                                  "-word row needs with " + std::to_string(m) + " multipliers");
+  }
   p.hbm.validate();
   return p;
 }

@@ -23,7 +23,8 @@ struct AccelParams {
   int clock_mhz = 1000;
   int qk_multipliers = 64;       ///< Q·K multipliers
   int pv_multipliers = 64;       ///< prob·V multipliers
-  int qk_adder_tree_latency = 8; ///< cycles from the last product to the score
+  int qk_adder_tree_latency = 8; ///< cycles from taking a row to its result (multiplies, adder tree, scaling);
+                                 ///< at least ceil(max_head_dim / multipliers) + 3 (hw/rtl/qk_unit.sv)
   int topk_parallelism = 16;     ///< comparators of the top-k engine; also the softmax/importance lanes
   int key_buffer_lines = 2048;
   std::int64_t key_sram_bytes = 0;
