@@ -275,7 +275,7 @@ class QkRtl {
     top_->in_valid = static_cast<std::uint8_t>(valid);
     top_->eval();
   }
-  bool out_valid(int lane) const { return ((top_->out_valid >> lane) & 1u) != 0; }
+  bool out_valid(int lane) const { return ((static_cast<unsigned>(top_->out_valid) >> lane) & 1u) != 0; }
   std::int32_t out_logit(int lane) const {
     return static_cast<std::int32_t>(sign_extend(get_bits(top_->out_logit, lane * kLogitBits, kLogitBits), kLogitBits));
   }
