@@ -1,16 +1,10 @@
 // The spatten-trace tool, run as a process: help, summaries, JSON, and one
 // error line with exit status 2 for a bad file.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
