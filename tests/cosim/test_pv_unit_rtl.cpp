@@ -1,0 +1,549 @@
+// The prob·V unit's RTL (hw/rtl/pv_unit.sv) under Verilator, job by job against
+//  * the golden model (values): out[d] == pv_finish(pv_accumulate over the
+//    job's rows) for every word d;
+//  * the cycle model (cycles): the same row arrival pattern drives a
+//    spatten::cmodel::MacUnit (pv_unit) and a CollectUnit (output_stage,
+//    lanes max(1, M), tail 1) inside a Simulator, wired as accelerator.cpp
+//    wires them; every row must be taken in the same cycle in both, and the
+//    RTL's done pulse must come in the cycle the output stage finishes.
+// Each parameter set runs jobs of random counts (1 .. 500) with random arrival
+// patterns (bursts, bubbles, slow trickles), probabilities summing to at most
+// 2^P (golden softmax rows, random splits of 2^P or less, one-hot on the most
+// negative V word, all equal, all zero), exact or MSB-only V words (random and
+// extreme), back-to-back starts in the done cycle, a reset with a job in
+// flight, and random lane placement of the rows of a cycle. SPATTEN_SEED
+// replays a run.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+#pragma GCC diagnostic ignored "-Wconversion"
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wpedantic"
+#pragma GCC diagnostic ignored "-Wcast-align"
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#pragma GCC diagnostic ignored "-Wuseless-cast"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "Vpv_unit_m100_d48_l4.h"
+#include "Vpv_unit_m16_d80_l8.h"
+#include "Vpv_unit_m24_d40_l5.h"
+#include "Vpv_unit_m256_d64_l8.h"
+#include "Vpv_unit_m64_d64_l8.h"
+#include "verilated.h"
+#pragma GCC diagnostic pop
+
+#include "spatten/attention.h"
+#include "spatten/cmodel/fifo.h"
+#include "spatten/cmodel/simulator.h"
+#include "spatten/cmodel/units.h"
+#include "spatten/quant.h"
+#include "spatten/softmax.h"
+#include "spatten_test_seed.h"
+
+namespace c = spatten::cmodel;
+namespace g = spatten::golden;
+
+namespace {
+
+/// The golden CONFIG_T of the verilated sets: 8+4 V planes (a 12-bit V word),
+/// Q0.16 probabilities, 4 output fraction bits; max_head_dim covers every set's D.
+struct PvCfg {
+  static constexpr int q_bits = 12;
+  static constexpr int k_msb_bits = 8;
+  static constexpr int k_lsb_bits = 4;
+  static constexpr int v_msb_bits = 8;
+  static constexpr int v_lsb_bits = 4;
+  static constexpr int logit_frac_bits = 10;
+  static constexpr int prob_frac_bits = 16;
+  static constexpr int out_frac_bits = 4;
+  static constexpr int max_context = 4096;
+  static constexpr int max_head_dim = 128;
+  static constexpr int max_query_heads = 16;
+};
+constexpr int kP = g::Numerics<PvCfg>::prob_frac_bits;
+constexpr int kVL = PvCfg::v_lsb_bits;
+constexpr int kVBits = g::Numerics<PvCfg>::v_bits;
+constexpr int kOutBits = g::Numerics<PvCfg>::out_bits;
+constexpr int kProbBits = kP + 1;
+constexpr int kCountBits = 13;  // pv_unit's COUNT_BITS default
+constexpr std::uint32_t kOne = std::uint32_t{1} << kP;
+constexpr std::size_t kMaxRows = 500;  // rows of a job: 1 .. kMaxRows
+static_assert(kVBits == 12 && kOutBits == 16 && kP == 16, "pv_unit.cmake's PROB_FRAC, V_BITS and OUT_FRAC");
+
+/// One verilated parameter set (tests/cosim/pv_unit.cmake).
+struct Set {
+  const char* name;
+  int m, d, latency;
+  constexpr int rows() const { return m >= d ? m / d : 1; }
+  constexpr int chunks() const { return m >= d ? 1 : (d + m - 1) / m; }
+};
+constexpr Set kM64D64{"pv_unit_m64_d64_l8", 64, 64, 8};
+constexpr Set kM16D80{"pv_unit_m16_d80_l8", 16, 80, 8};
+constexpr Set kM256D64{"pv_unit_m256_d64_l8", 256, 64, 8};
+constexpr Set kM24D40{"pv_unit_m24_d40_l5", 24, 40, 5};
+constexpr Set kM100D48{"pv_unit_m100_d48_l4", 100, 48, 4};
+// The RTL's own elaboration check ($fatal) is only a warning under the cosim
+// build's -Wno-fatal, so the table is checked here too.
+static_assert(kM64D64.latency >= kM64D64.chunks() + 3 && kM16D80.latency >= kM16D80.chunks() + 3 &&
+                  kM256D64.latency >= kM256D64.chunks() + 3 && kM24D40.latency >= kM24D40.chunks() + 3 &&
+                  kM100D48.latency >= kM100D48.chunks() + 3,
+              "pv_unit needs LATENCY >= ceil(D/M) + 3");
+static_assert(kM100D48.d <= PvCfg::max_head_dim && kM16D80.d <= PvCfg::max_head_dim, "D within max_head_dim");
+
+// ---- bit access to Verilator ports (CData/SData/IData/QData or VlWide) -----
+template <class T>
+void put_bits(T& port, int off, int width, std::uint64_t v) {
+  for (int b = 0; b < width; ++b) {
+    const int bit = off + b;
+    const bool one = ((v >> b) & 1u) != 0;
+    if constexpr (std::is_integral_v<T>) {
+      const auto mask = static_cast<T>(std::uint64_t{1} << bit);
+      port = one ? static_cast<T>(port | mask) : static_cast<T>(port & static_cast<T>(~mask));
+    } else {
+      const auto w = static_cast<std::size_t>(bit / 32);
+      const std::uint32_t mask = std::uint32_t{1} << (bit % 32);
+      port.at(w) = one ? (port.at(w) | mask) : (port.at(w) & ~mask);
+    }
+  }
+}
+template <class T>
+std::uint64_t get_bits(const T& port, int off, int width) {
+  std::uint64_t v = 0;
+  for (int b = 0; b < width; ++b) {
+    const int bit = off + b;
+    std::uint64_t one = 0;
+    if constexpr (std::is_integral_v<T>) {
+      one = (static_cast<std::uint64_t>(port) >> bit) & 1u;
+    } else {
+      one = (port.at(static_cast<std::size_t>(bit / 32)) >> (bit % 32)) & 1u;
+    }
+    v |= one << b;
+  }
+  return v;
+}
+std::int64_t sign_extend(std::uint64_t v, int bits) {
+  const std::uint64_t sign = std::uint64_t{1} << (bits - 1);
+  return static_cast<std::int64_t>(v ^ sign) - static_cast<std::int64_t>(sign);
+}
+std::uint64_t word_bits(std::int32_t w, int bits) {
+  return static_cast<std::uint64_t>(static_cast<std::int64_t>(w)) & ((std::uint64_t{1} << bits) - 1);
+}
+
+// ---- the cycle-model side -------------------------------------------------
+/// Pushes row i in cycle push_at[i] (several per cycle allowed; non-decreasing).
+class ArrivalFeeder final : public c::Component {
+ public:
+  ArrivalFeeder(c::Fifo<int>& out, std::vector<c::Cycle> push_at)
+      : Component("feeder"), out_(out), at_(std::move(push_at)) {}
+  c::Activity tick(c::Cycle now) override {
+    bool did = false;
+    while (next_ < at_.size() && at_[next_] <= now) {
+      out_.push(now, static_cast<int>(next_));  // the input FIFO holds every row: never full
+      ++next_;
+      did = true;
+    }
+    return did ? c::Activity::kBusy : c::Activity::kIdle;
+  }
+  c::Cycle next_event(c::Cycle now) const override { return next_ < at_.size() ? std::max(now, at_[next_]) : c::kNever; }
+
+ private:
+  c::Fifo<int>& out_;
+  std::vector<c::Cycle> at_;
+  std::size_t next_ = 0;
+};
+
+/// One job: the value rows (planes as the fetcher reads them), their
+/// probabilities, and the cycle each row reaches the unit's input (the cycle
+/// it is first valid there, >= 1; the job starts in cycle 0).
+struct Job {
+  bool exact = true;                      // reassembled words, else MSB-only
+  std::vector<std::int16_t> v_msb;        // n * D
+  std::vector<std::uint16_t> v_lsb;       // n * D
+  std::vector<std::uint32_t> prob;        // n, sum <= 2^P
+  std::vector<c::Cycle> arrival;
+  std::string what;  // for messages
+  std::size_t rows() const { return prob.size(); }
+};
+
+/// The cycle model's per-row take cycles and the output stage's finish cycle
+/// for the job's arrivals (pv_unit and output_stage started in cycle 0).
+c::Cycle cmodel_cycles(const Set& s, const Job& j, bool skip, std::vector<c::Cycle>& take) {
+  const std::size_t n = j.rows();
+  take.assign(n, c::kNever);
+  std::vector<c::Cycle> push_at;
+  for (c::Cycle a : j.arrival) push_at.push_back(a - 1);  // FIFO: pushed in c, valid from c + 1
+  c::Fifo<int> in(n + 1, 1, "value_rows");
+  c::MacUnit pv("pv_unit", s.m, static_cast<c::Cycle>(s.latency), n + 1);
+  c::CollectUnit output_stage("output_stage", std::max(1, s.m));
+  ArrivalFeeder feed(in, push_at);
+  c::Simulator sim(skip);
+  sim.add(feed);
+  sim.add(pv);
+  sim.add(output_stage);
+  c::Cycle finished = c::kNever;
+  pv.start(&in, static_cast<int>(n), s.d, [&](int row) { take[static_cast<std::size_t>(row)] = sim.now(); });
+  output_stage.start(sim.now(), &pv.results(), static_cast<int>(n), 1, [&] { finished = sim.now(); });
+  sim.run([&] { return finished != c::kNever; }, 1u << 24);
+  return finished;
+}
+
+// ---- the RTL side ---------------------------------------------------------
+template <class Model>
+class PvRtl {
+ public:
+  PvRtl(const Set& s, std::uint64_t seed) : s_(s), rng_(seed ^ 0x5eedu) {
+    ctx_ = std::make_unique<VerilatedContext>();
+    ctx_->randReset(0);
+    top_ = std::make_unique<Model>(ctx_.get(), s.name);
+    top_->clk = 0;
+    top_->rst_n = 0;
+    top_->start = 0;
+    top_->in_valid = 0;
+    top_->eval();
+  }
+  ~PvRtl() { top_->final(); }
+  PvRtl(const PvRtl&) = delete;
+  PvRtl& operator=(const PvRtl&) = delete;
+
+  Model& top() { return *top_; }
+
+  /// One rising edge; inputs must be set before.
+  void edge() {
+    top_->clk = 1;
+    top_->eval();
+    top_->clk = 0;
+    top_->eval();
+  }
+  void reset(int cycles) {
+    top_->rst_n = 0;
+    top_->in_valid = 0;
+    top_->start = 0;
+    for (int i = 0; i < cycles; ++i) edge();
+    top_->rst_n = 1;
+    top_->eval();
+  }
+  /// Drive start with `count` in the current cycle (no row valid).
+  void present_start(std::size_t count) {
+    top_->start = 1;
+    top_->count = static_cast<std::uint16_t>(count);
+    top_->in_valid = 0;
+    top_->eval();
+  }
+  /// Present `lanes[i]` = row index or -1 on each lane (garbage on idle lanes);
+  /// start low, count scribbled.
+  void present(const Job& j, const std::vector<int>& lanes) {
+    const Set& s = s_;
+    std::uint32_t valid = 0;
+    for (int l = 0; l < s.rows(); ++l) {
+      const int r = lanes[static_cast<std::size_t>(l)];
+      const int base = l * s.d * kVBits;
+      if (r >= 0) {
+        valid |= 1u << l;
+        const auto row = static_cast<std::size_t>(r) * static_cast<std::size_t>(s.d);
+        for (int d = 0; d < s.d; ++d) {
+          const std::size_t i = row + static_cast<std::size_t>(d);
+          const std::int32_t w = j.exact ? g::reassemble<kVL>(j.v_msb[i], j.v_lsb[i]) : g::msb_only<kVL>(j.v_msb[i]);
+          put_bits(top_->in_v, base + d * kVBits, kVBits, word_bits(w, kVBits));
+        }
+        put_bits(top_->in_prob, l * kProbBits, kProbBits, j.prob[static_cast<std::size_t>(r)]);
+      } else {
+        for (int d = 0; d < s.d; ++d) put_bits(top_->in_v, base + d * kVBits, kVBits, rng_());
+        put_bits(top_->in_prob, l * kProbBits, kProbBits, rng_());
+      }
+    }
+    top_->in_valid = static_cast<std::uint8_t>(valid);
+    top_->start = 0;
+    top_->count = static_cast<std::uint16_t>(rng_() & ((1u << kCountBits) - 1));
+    top_->eval();
+  }
+  std::int32_t out(int d) const {
+    return static_cast<std::int32_t>(sign_extend(get_bits(top_->out, d * kOutBits, kOutBits), kOutBits));
+  }
+
+ private:
+  const Set& s_;
+  std::mt19937_64 rng_;
+  std::unique_ptr<VerilatedContext> ctx_;
+  std::unique_ptr<Model> top_;
+};
+
+// ---- stimulus -------------------------------------------------------------
+constexpr std::int16_t kMsbMin = -(1 << (PvCfg::v_msb_bits - 1)), kMsbMax = (1 << (PvCfg::v_msb_bits - 1)) - 1;
+constexpr std::uint16_t kLsbMax = (1u << kVL) - 1;
+
+std::int32_t uni(std::mt19937_64& rng, std::int32_t lo, std::int32_t hi) {
+  return std::uniform_int_distribution<std::int32_t>(lo, hi)(rng);
+}
+
+/// `total` split over n probabilities at random (each >= 0, sum == total).
+void split(std::mt19937_64& rng, std::uint32_t total, std::vector<std::uint32_t>& p) {
+  std::vector<std::uint32_t> cuts(p.size() - 1);
+  for (auto& x : cuts) x = static_cast<std::uint32_t>(uni(rng, 0, static_cast<std::int32_t>(total)));
+  std::sort(cuts.begin(), cuts.end());
+  std::uint32_t prev = 0;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    const std::uint32_t next = i + 1 < p.size() ? cuts[i] : total;
+    p[i] = next - prev;
+    prev = next;
+  }
+}
+
+Job make_job(const Set& s, std::mt19937_64& rng, int index) {
+  Job j;
+  std::ostringstream what;
+  // rows: mostly short, some long (up to 500)
+  const int nmode = uni(rng, 0, 9);
+  const int n = index < 6 ? uni(rng, 1, 3) : (nmode < 5 ? uni(rng, 1, 16) : nmode < 8 ? uni(rng, 17, 100) : uni(rng, 101, static_cast<std::int32_t>(kMaxRows)));
+  const auto un = static_cast<std::size_t>(n);
+  const auto d = static_cast<std::size_t>(s.d);
+  j.exact = uni(rng, 0, 2) != 0;
+  j.v_msb.resize(un * d);
+  j.v_lsb.resize(un * d);
+  for (std::size_t r = 0; r < un; ++r) {
+    const int vmode = uni(rng, 0, 11);
+    for (std::size_t i = 0; i < d; ++i) {
+      std::int16_t msb = 0;
+      std::uint16_t lsb = 0;
+      switch (vmode) {
+        case 0: msb = kMsbMin; lsb = 0; break;  // the most negative word
+        case 1: msb = kMsbMax; lsb = kLsbMax; break;  // the most positive word
+        case 2:
+          if (uni(rng, 0, 1) != 0) { msb = kMsbMin; lsb = 0; } else { msb = kMsbMax; lsb = kLsbMax; }
+          break;
+        case 3: msb = static_cast<std::int16_t>(uni(rng, -1, 0)); lsb = static_cast<std::uint16_t>(uni(rng, 0, kLsbMax)); break;
+        case 4: break;  // zero
+        default:
+          msb = static_cast<std::int16_t>(uni(rng, kMsbMin, kMsbMax));
+          lsb = static_cast<std::uint16_t>(uni(rng, 0, kLsbMax));
+          break;
+      }
+      j.v_msb[r * d + i] = msb;
+      j.v_lsb[r * d + i] = lsb;
+    }
+  }
+  // probabilities, summing to at most 2^P
+  j.prob.assign(un, 0);
+  const int pmode = index < 6 ? index % 3 : uni(rng, 0, 9);
+  switch (pmode) {
+    case 0: {  // one-hot 1.0 on a row of most negative (or most positive) words: the accumulator extremes
+      const auto hot = static_cast<std::size_t>(uni(rng, 0, n - 1));
+      j.prob[hot] = kOne;
+      const bool neg = uni(rng, 0, 3) != 0;
+      for (std::size_t i = 0; i < d; ++i) {
+        j.v_msb[hot * d + i] = neg ? kMsbMin : kMsbMax;
+        j.v_lsb[hot * d + i] = neg ? 0 : kLsbMax;
+      }
+      if (neg) j.exact = true;  // the MSB-only word of kMsbMin is -2^11 + 2^3
+      break;
+    }
+    case 1:  // all equal
+      std::fill(j.prob.begin(), j.prob.end(), kOne / static_cast<std::uint32_t>(n));
+      break;
+    case 2:  // all zero
+      break;
+    case 3:
+    case 4:  // split exactly 1.0
+      split(rng, kOne, j.prob);
+      break;
+    case 5:  // split less than 1.0
+      split(rng, static_cast<std::uint32_t>(uni(rng, 0, static_cast<std::int32_t>(kOne))), j.prob);
+      break;
+    default: {  // golden softmax of random logits (Q.10), narrow or wide spread
+      // fixed arrays: GCC sees a possibly null vector data() in softmax_row (-Wnull-dereference)
+      std::array<std::int32_t, kMaxRows> logit{};
+      std::array<std::uint32_t, kMaxRows> prob{};
+      const std::int32_t spread = uni(rng, 0, 1) != 0 ? (1 << 10) : (12 << 10);
+      for (std::size_t r = 0; r < un; ++r) logit[r] = uni(rng, -spread, spread);
+      g::softmax_row<PvCfg>(logit.data(), n, prob.data());
+      std::copy(prob.begin(), prob.begin() + n, j.prob.begin());
+      break;
+    }
+  }
+  // arrivals
+  const int amode = uni(rng, 0, 4);
+  const double p_same = std::uniform_real_distribution<double>(0.0, 0.9)(rng);
+  const int max_gap = uni(rng, 1, amode == 3 ? 12 : 4);
+  c::Cycle t = 1 + static_cast<c::Cycle>(uni(rng, 0, 3));
+  for (int r = 0; r < n; ++r) {
+    if (r > 0) {
+      switch (amode) {
+        case 0: break;  // burst: every row valid at once
+        case 1: t += 1; break;  // one per cycle
+        default:
+          if (std::uniform_real_distribution<double>(0.0, 1.0)(rng) >= p_same)
+            t += static_cast<c::Cycle>(uni(rng, 1, max_gap));
+          break;
+      }
+    }
+    j.arrival.push_back(t);
+  }
+  what << "job " << index << " (" << n << " rows, " << (j.exact ? "exact" : "MSB-only") << " V, prob mode " << pmode
+       << ", arrival mode " << amode << ")";
+  j.what = what.str();
+  return j;
+}
+
+// ---- the run --------------------------------------------------------------
+template <class Model>
+void run_set(const Set& s, int min_jobs) {
+  const std::uint64_t base_seed = spatten::test::test_seed();
+  const std::uint64_t seed = base_seed ^ (std::hash<std::string>{}(s.name) & 0xffffu);  // one stream per set
+  std::cout << "[ unit     ] " << s.name << " M=" << s.m << " D=" << s.d << " LATENCY=" << s.latency
+            << " rows/cycle=" << s.rows() << " cycles/row=" << s.chunks() << "\n";
+  std::mt19937_64 rng(seed);
+  PvRtl<Model> rtl(s, seed);
+  Model& top = rtl.top();
+  rtl.reset(3);
+  int failures = 0;
+  auto fail = [&](const std::string& msg) {
+    if (++failures <= 12) ADD_FAILURE() << s.name << " SPATTEN_SEED=" << base_seed << ": " << msg;
+  };
+  if (top.in_ready != 0 || top.idle == 0 || top.done != 0) fail("not idle (in_ready low, no done) after reset");
+
+  const int lanes = s.rows();
+  const auto d = static_cast<std::size_t>(s.d);
+  long total_rows = 0;
+  int jobs = 0, extremes = 0, stalls = 0, back_to_back = 0;  // coverage
+  for (int ji = 0; jobs < min_jobs && failures == 0; ++ji) {
+    const Job j = make_job(s, rng, ji);
+    const std::size_t n = j.rows();
+    std::uint64_t psum = 0;
+    for (std::uint32_t p : j.prob) psum += p;
+    if (psum > kOne) {
+      fail(j.what + ": the probabilities sum to more than 2^P (" + std::to_string(psum) + ")");
+      break;
+    }
+    if (top.idle == 0) fail("not idle before " + j.what);
+
+    // expected values (golden) and cycles (cycle model)
+    std::vector<std::int64_t> acc(d, 0);
+    const g::KvPlanes kv{nullptr, nullptr, j.v_msb.data(), j.v_lsb.data()};
+    for (std::size_t r = 0; r < n; ++r) g::pv_accumulate<PvCfg>(acc.data(), j.prob[r], kv, static_cast<int>(r), s.d, j.exact);
+    std::vector<std::int32_t> expect(d);
+    g::pv_finish<PvCfg>(acc.data(), s.d, expect.data());
+    std::vector<c::Cycle> cm_take;
+    const c::Cycle cm_done = cmodel_cycles(s, j, ji % 2 == 0, cm_take);
+
+    // the RTL, cycle by cycle from the start (cycle 0): rows that arrived wait
+    // in order; up to `lanes` of them are presented each cycle on randomly
+    // chosen lanes (in order)
+    std::vector<c::Cycle> rtl_take(n, c::kNever);
+    c::Cycle rtl_done = c::kNever;
+    std::size_t head = 0, arrived = 0;
+    const c::Cycle limit = j.arrival.back() + static_cast<c::Cycle>(n * static_cast<std::size_t>(s.chunks()) +
+                                                                     static_cast<std::size_t>(s.latency) + 16);
+    std::vector<int> on_lane(static_cast<std::size_t>(lanes), -1);
+    std::vector<std::int32_t> got(d, 0);
+    const int gap = uni(rng, 0, 3) == 0 ? 0 : uni(rng, 1, 4);  // quiet cycles after done; 0: next start in the done cycle
+    for (c::Cycle cyc = 0; cyc < limit; ++cyc) {
+      if (cyc == 0) {
+        rtl.present_start(n);
+      } else {
+        while (arrived < n && j.arrival[arrived] <= cyc) ++arrived;
+        const auto k = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(lanes), arrived - head));
+        std::vector<int> order(static_cast<std::size_t>(lanes));
+        for (int l = 0; l < lanes; ++l) order[static_cast<std::size_t>(l)] = l;
+        std::shuffle(order.begin(), order.end(), rng);
+        std::sort(order.begin(), order.begin() + k);
+        std::fill(on_lane.begin(), on_lane.end(), -1);
+        for (int i = 0; i < k; ++i)
+          on_lane[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = static_cast<int>(head) + i;
+        rtl.present(j, on_lane);
+        if (top.done != 0) {
+          if (rtl_done != c::kNever) {
+            fail(j.what + ": a second done in cycle " + std::to_string(cyc));
+            break;
+          }
+          rtl_done = cyc;
+          for (std::size_t i = 0; i < d; ++i) got[i] = rtl.out(static_cast<int>(i));
+          if (top.idle == 0 || top.in_ready != 0) fail(j.what + ": not idle (in_ready low) in the done cycle");
+        }
+        if (top.in_ready != 0) {
+          for (int i = 0; i < k; ++i) rtl_take[head + static_cast<std::size_t>(i)] = cyc;
+          head += static_cast<std::size_t>(k);
+        }
+        if (rtl_done != c::kNever && cyc >= rtl_done + static_cast<c::Cycle>(gap)) break;
+        // out must hold the final words until the next start
+        if (rtl_done != c::kNever && cyc > rtl_done) {
+          for (std::size_t i = 0; i < d; ++i)
+            if (rtl.out(static_cast<int>(i)) != got[i]) {
+              fail(j.what + ": out word " + std::to_string(i) + " changed after done, in cycle " + std::to_string(cyc));
+              break;
+            }
+        }
+      }
+      rtl.edge();
+    }
+    back_to_back += gap == 0 ? 1 : 0;
+    for (std::size_t r = 0; r < n; ++r) {
+      stalls += cm_take[r] > j.arrival[r] ? 1 : 0;
+      if (rtl_take[r] == cm_take[r]) continue;
+      std::ostringstream m;
+      m << j.what << ", row " << r << " (arrives " << j.arrival[r] << "): taken in cycle " << cm_take[r]
+        << " by the cycle model, "
+        << (rtl_take[r] == c::kNever ? std::string("never") : std::to_string(rtl_take[r])) << " by the RTL";
+      fail(m.str());
+      break;
+    }
+    if (rtl_done != cm_done) {
+      std::ostringstream m;
+      m << j.what << ": done cycle expected " << cm_done << " (the output stage's finish) actual "
+        << (rtl_done == c::kNever ? std::string("none") : std::to_string(rtl_done));
+      fail(m.str());
+    }
+    for (std::size_t i = 0; i < d; ++i) {
+      extremes += (expect[i] == -(1 << (kOutBits - 1)) || expect[i] == ((1 << (kOutBits - 1)) - 16)) ? 1 : 0;
+      if (got[i] == expect[i]) continue;
+      std::ostringstream m;
+      m << j.what << ", word " << i << ": out expected " << expect[i] << " (acc " << acc[i] << ") actual " << got[i];
+      fail(m.str());
+      break;
+    }
+    total_rows += static_cast<long>(n);
+    ++jobs;
+
+    // once per set: a reset with a job in flight, then no done may come
+    if (ji == 7) {
+      const Job a = make_job(s, rng, 1000);
+      rtl.present_start(a.rows());
+      rtl.edge();
+      std::vector<int> all(static_cast<std::size_t>(lanes), -1);
+      all[0] = 0;
+      rtl.present(a, all);
+      for (int i = 0; i < s.chunks() + 1; ++i) rtl.edge();
+      rtl.reset(2);
+      for (int i = 0; i < s.latency + 4; ++i) {
+        top.in_valid = 0;
+        top.eval();
+        if (top.done != 0) fail("done after a reset with a job in flight");
+        rtl.edge();
+      }
+      if (top.in_ready != 0 || top.idle == 0) fail("not idle (in_ready low) after a reset with a job in flight");
+    }
+  }
+  std::cout << "[ unit     ] " << s.name << ": " << jobs << " jobs, " << total_rows << " rows, " << failures
+            << " mismatches; " << extremes << " extreme output words, " << stalls
+            << " rows taken after their arrival cycle, " << back_to_back << " starts in the done cycle\n";
+  EXPECT_EQ(failures, 0);
+}
+
+}  // namespace
+
+TEST(PvUnitRtl, M64D64OneRowPerCycle) { run_set<Vpv_unit_m64_d64_l8>(kM64D64, 800); }
+TEST(PvUnitRtl, M16D80OneRowPerFiveCycles) { run_set<Vpv_unit_m16_d80_l8>(kM16D80, 500); }
+TEST(PvUnitRtl, M256D64FourRowsPerCycle) { run_set<Vpv_unit_m256_d64_l8>(kM256D64, 800); }
+TEST(PvUnitRtl, M24D40PartialChunkMinLatency) { run_set<Vpv_unit_m24_d40_l5>(kM24D40, 500); }
+TEST(PvUnitRtl, M100D48TwoRowsMinLatency) { run_set<Vpv_unit_m100_d48_l4>(kM100D48, 800); }
