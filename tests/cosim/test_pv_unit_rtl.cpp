@@ -24,26 +24,17 @@
 #include <random>
 #include <sstream>
 #include <string>
-#include <type_traits>
 #include <vector>
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-#pragma GCC diagnostic ignored "-Wconversion"
-#pragma GCC diagnostic ignored "-Wsign-conversion"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wcast-align"
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#pragma GCC diagnostic ignored "-Wuseless-cast"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "cosim_test_util.h"
+
+SPATTEN_COSIM_VERILATED_BEGIN
 #include "Vpv_unit_m100_d48_l4.h"
 #include "Vpv_unit_m16_d80_l8.h"
 #include "Vpv_unit_m24_d40_l5.h"
 #include "Vpv_unit_m256_d64_l8.h"
 #include "Vpv_unit_m64_d64_l8.h"
-#include "verilated.h"
-#pragma GCC diagnostic pop
+SPATTEN_COSIM_VERILATED_END
 
 #include "spatten/attention.h"
 #include "spatten/cmodel/fifo.h"
@@ -55,24 +46,11 @@
 
 namespace c = spatten::cmodel;
 namespace g = spatten::golden;
+namespace cosim = spatten::test::cosim;
 
 namespace {
 
-/// The golden CONFIG_T of the verilated sets: 8+4 V planes (a 12-bit V word),
-/// Q0.16 probabilities, 4 output fraction bits; max_head_dim covers every set's D.
-struct PvCfg {
-  static constexpr int q_bits = 12;
-  static constexpr int k_msb_bits = 8;
-  static constexpr int k_lsb_bits = 4;
-  static constexpr int v_msb_bits = 8;
-  static constexpr int v_lsb_bits = 4;
-  static constexpr int logit_frac_bits = 10;
-  static constexpr int prob_frac_bits = 16;
-  static constexpr int out_frac_bits = 4;
-  static constexpr int max_context = 4096;
-  static constexpr int max_head_dim = 128;
-  static constexpr int max_query_heads = 16;
-};
+using PvCfg = cosim::MacCfg;
 constexpr int kP = g::Numerics<PvCfg>::prob_frac_bits;
 constexpr int kVL = PvCfg::v_lsb_bits;
 constexpr int kVBits = g::Numerics<PvCfg>::v_bits;
@@ -84,87 +62,24 @@ constexpr std::size_t kMaxRows = 500;  // rows of a job: 1 .. kMaxRows
 static_assert(kVBits == 12 && kOutBits == 16 && kP == 16, "pv_unit.cmake's PROB_FRAC, V_BITS and OUT_FRAC");
 
 /// One verilated parameter set (tests/cosim/pv_unit.cmake).
-struct Set {
-  const char* name;
-  int m, d, latency;
-  constexpr int rows() const { return m >= d ? m / d : 1; }
-  constexpr int chunks() const { return m >= d ? 1 : (d + m - 1) / m; }
-};
+using Set = cosim::MacSet;
 constexpr Set kM64D64{"pv_unit_m64_d64_l8", 64, 64, 8};
 constexpr Set kM16D80{"pv_unit_m16_d80_l8", 16, 80, 8};
 constexpr Set kM256D64{"pv_unit_m256_d64_l8", 256, 64, 8};
 constexpr Set kM24D40{"pv_unit_m24_d40_l5", 24, 40, 5};
 constexpr Set kM100D48{"pv_unit_m100_d48_l4", 100, 48, 4};
-// The RTL's own elaboration check ($fatal) is only a warning under the cosim
-// build's -Wno-fatal, so the table is checked here too.
-static_assert(kM64D64.latency >= kM64D64.chunks() + 3 && kM16D80.latency >= kM16D80.chunks() + 3 &&
-                  kM256D64.latency >= kM256D64.chunks() + 3 && kM24D40.latency >= kM24D40.chunks() + 3 &&
-                  kM100D48.latency >= kM100D48.chunks() + 3,
+static_assert(kM64D64.latency_ok() && kM16D80.latency_ok() && kM256D64.latency_ok() && kM24D40.latency_ok() &&
+                  kM100D48.latency_ok(),
               "pv_unit needs LATENCY >= ceil(D/M) + 3");
 static_assert(kM100D48.d <= PvCfg::max_head_dim && kM16D80.d <= PvCfg::max_head_dim, "D within max_head_dim");
 
-// ---- bit access to Verilator ports (CData/SData/IData/QData or VlWide) -----
-template <class T>
-void put_bits(T& port, int off, int width, std::uint64_t v) {
-  for (int b = 0; b < width; ++b) {
-    const int bit = off + b;
-    const bool one = ((v >> b) & 1u) != 0;
-    if constexpr (std::is_integral_v<T>) {
-      const auto mask = static_cast<T>(std::uint64_t{1} << bit);
-      port = one ? static_cast<T>(port | mask) : static_cast<T>(port & static_cast<T>(~mask));
-    } else {
-      const auto w = static_cast<std::size_t>(bit / 32);
-      const std::uint32_t mask = std::uint32_t{1} << (bit % 32);
-      port.at(w) = one ? (port.at(w) | mask) : (port.at(w) & ~mask);
-    }
-  }
-}
-template <class T>
-std::uint64_t get_bits(const T& port, int off, int width) {
-  std::uint64_t v = 0;
-  for (int b = 0; b < width; ++b) {
-    const int bit = off + b;
-    std::uint64_t one = 0;
-    if constexpr (std::is_integral_v<T>) {
-      one = (static_cast<std::uint64_t>(port) >> bit) & 1u;
-    } else {
-      one = (port.at(static_cast<std::size_t>(bit / 32)) >> (bit % 32)) & 1u;
-    }
-    v |= one << b;
-  }
-  return v;
-}
-std::int64_t sign_extend(std::uint64_t v, int bits) {
-  const std::uint64_t sign = std::uint64_t{1} << (bits - 1);
-  return static_cast<std::int64_t>(v ^ sign) - static_cast<std::int64_t>(sign);
-}
-std::uint64_t word_bits(std::int32_t w, int bits) {
-  return static_cast<std::uint64_t>(static_cast<std::int64_t>(w)) & ((std::uint64_t{1} << bits) - 1);
-}
+using cosim::get_bits;
+using cosim::put_bits;
+using cosim::sign_extend;
+using cosim::uni;
+using cosim::word_bits;
 
 // ---- the cycle-model side -------------------------------------------------
-/// Pushes row i in cycle push_at[i] (several per cycle allowed; non-decreasing).
-class ArrivalFeeder final : public c::Component {
- public:
-  ArrivalFeeder(c::Fifo<int>& out, std::vector<c::Cycle> push_at)
-      : Component("feeder"), out_(out), at_(std::move(push_at)) {}
-  c::Activity tick(c::Cycle now) override {
-    bool did = false;
-    while (next_ < at_.size() && at_[next_] <= now) {
-      out_.push(now, static_cast<int>(next_));  // the input FIFO holds every row: never full
-      ++next_;
-      did = true;
-    }
-    return did ? c::Activity::kBusy : c::Activity::kIdle;
-  }
-  c::Cycle next_event(c::Cycle now) const override { return next_ < at_.size() ? std::max(now, at_[next_]) : c::kNever; }
-
- private:
-  c::Fifo<int>& out_;
-  std::vector<c::Cycle> at_;
-  std::size_t next_ = 0;
-};
-
 /// One job: the value rows (planes as the fetcher reads them), their
 /// probabilities, and the cycle each row reaches the unit's input (the cycle
 /// it is first valid there, >= 1; the job starts in cycle 0).
@@ -183,12 +98,10 @@ struct Job {
 c::Cycle cmodel_cycles(const Set& s, const Job& j, bool skip, std::vector<c::Cycle>& take) {
   const std::size_t n = j.rows();
   take.assign(n, c::kNever);
-  std::vector<c::Cycle> push_at;
-  for (c::Cycle a : j.arrival) push_at.push_back(a - 1);  // FIFO: pushed in c, valid from c + 1
   c::Fifo<int> in(n + 1, 1, "value_rows");
   c::MacUnit pv("pv_unit", s.m, static_cast<c::Cycle>(s.latency), n + 1);
   c::CollectUnit output_stage("output_stage", std::max(1, s.m));
-  ArrivalFeeder feed(in, push_at);
+  cosim::ArrivalFeeder feed(in, cosim::push_cycles(j.arrival));
   c::Simulator sim(skip);
   sim.add(feed);
   sim.add(pv);
@@ -202,38 +115,24 @@ c::Cycle cmodel_cycles(const Set& s, const Job& j, bool skip, std::vector<c::Cyc
 
 // ---- the RTL side ---------------------------------------------------------
 template <class Model>
-class PvRtl {
+class PvRtl : public cosim::MacDut<Model> {
+  using Base = cosim::MacDut<Model>;
+  using Base::rng_;
+  using Base::s_;
+  using Base::top_;
+
  public:
-  PvRtl(const Set& s, std::uint64_t seed) : s_(s), rng_(seed ^ 0x5eedu) {
-    ctx_ = std::make_unique<VerilatedContext>();
-    ctx_->randReset(0);
-    top_ = std::make_unique<Model>(ctx_.get(), s.name);
-    top_->clk = 0;
-    top_->rst_n = 0;
+  using Base::edge;
+
+  PvRtl(const Set& s, std::uint64_t seed) : Base(s, seed) {
     top_->start = 0;
-    top_->in_valid = 0;
     top_->eval();
   }
-  ~PvRtl() { top_->final(); }
-  PvRtl(const PvRtl&) = delete;
-  PvRtl& operator=(const PvRtl&) = delete;
 
-  Model& top() { return *top_; }
-
-  /// One rising edge; inputs must be set before.
-  void edge() {
-    top_->clk = 1;
-    top_->eval();
-    top_->clk = 0;
-    top_->eval();
-  }
   void reset(int cycles) {
-    top_->rst_n = 0;
     top_->in_valid = 0;
     top_->start = 0;
-    for (int i = 0; i < cycles; ++i) edge();
-    top_->rst_n = 1;
-    top_->eval();
+    Base::reset_edges(cycles);
   }
   /// Drive start with `count` in the current cycle (no row valid).
   void present_start(std::size_t count) {
@@ -272,21 +171,11 @@ class PvRtl {
   std::int32_t out(int d) const {
     return static_cast<std::int32_t>(sign_extend(get_bits(top_->out, d * kOutBits, kOutBits), kOutBits));
   }
-
- private:
-  const Set& s_;
-  std::mt19937_64 rng_;
-  std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<Model> top_;
 };
 
 // ---- stimulus -------------------------------------------------------------
 constexpr std::int16_t kMsbMin = -(1 << (PvCfg::v_msb_bits - 1)), kMsbMax = (1 << (PvCfg::v_msb_bits - 1)) - 1;
 constexpr std::uint16_t kLsbMax = (1u << kVL) - 1;
-
-std::int32_t uni(std::mt19937_64& rng, std::int32_t lo, std::int32_t hi) {
-  return std::uniform_int_distribution<std::int32_t>(lo, hi)(rng);
-}
 
 /// `total` split over n probabilities at random (each >= 0, sum == total).
 void split(std::mt19937_64& rng, std::uint32_t total, std::vector<std::uint32_t>& p) {
@@ -373,25 +262,10 @@ Job make_job(const Set& s, std::mt19937_64& rng, int index) {
     }
   }
   // arrivals
-  const int amode = uni(rng, 0, 4);
-  const double p_same = std::uniform_real_distribution<double>(0.0, 0.9)(rng);
-  const int max_gap = uni(rng, 1, amode == 3 ? 12 : 4);
-  c::Cycle t = 1 + static_cast<c::Cycle>(uni(rng, 0, 3));
-  for (int r = 0; r < n; ++r) {
-    if (r > 0) {
-      switch (amode) {
-        case 0: break;  // burst: every row valid at once
-        case 1: t += 1; break;  // one per cycle
-        default:
-          if (std::uniform_real_distribution<double>(0.0, 1.0)(rng) >= p_same)
-            t += static_cast<c::Cycle>(uni(rng, 1, max_gap));
-          break;
-      }
-    }
-    j.arrival.push_back(t);
-  }
+  cosim::ArrivalPattern arrivals(rng);
+  for (int r = 0; r < n; ++r) j.arrival.push_back(arrivals.at(rng, r));
   what << "job " << index << " (" << n << " rows, " << (j.exact ? "exact" : "MSB-only") << " V, prob mode " << pmode
-       << ", arrival mode " << amode << ")";
+       << ", arrival mode " << arrivals.mode << ")";
   j.what = what.str();
   return j;
 }
@@ -399,25 +273,19 @@ Job make_job(const Set& s, std::mt19937_64& rng, int index) {
 // ---- the run --------------------------------------------------------------
 template <class Model>
 void run_set(const Set& s, int min_jobs) {
-  const std::uint64_t base_seed = spatten::test::test_seed();
-  const std::uint64_t seed = base_seed ^ (std::hash<std::string>{}(s.name) & 0xffffu);  // one stream per set
-  std::cout << "[ unit     ] " << s.name << " M=" << s.m << " D=" << s.d << " LATENCY=" << s.latency
-            << " rows/cycle=" << s.rows() << " cycles/row=" << s.chunks() << "\n";
-  std::mt19937_64 rng(seed);
-  PvRtl<Model> rtl(s, seed);
+  const cosim::MacSetSeeds seeds = cosim::announce_set(s);
+  std::mt19937_64 rng(seeds.set);
+  PvRtl<Model> rtl(s, seeds.set);
   Model& top = rtl.top();
   rtl.reset(3);
-  int failures = 0;
-  auto fail = [&](const std::string& msg) {
-    if (++failures <= 12) ADD_FAILURE() << s.name << " SPATTEN_SEED=" << base_seed << ": " << msg;
-  };
+  cosim::FailureLog fail(s.name, seeds.base);
   if (top.in_ready != 0 || top.idle == 0 || top.done != 0) fail("not idle (in_ready low, no done) after reset");
 
   const int lanes = s.rows();
   const auto d = static_cast<std::size_t>(s.d);
   long total_rows = 0;
   int jobs = 0, extremes = 0, stalls = 0, back_to_back = 0;  // coverage
-  for (int ji = 0; jobs < min_jobs && failures == 0; ++ji) {
+  for (int ji = 0; jobs < min_jobs && fail.count() == 0; ++ji) {
     const Job j = make_job(s, rng, ji);
     const std::size_t n = j.rows();
     std::uint64_t psum = 0;
@@ -443,8 +311,7 @@ void run_set(const Set& s, int min_jobs) {
     std::vector<c::Cycle> rtl_take(n, c::kNever);
     c::Cycle rtl_done = c::kNever;
     std::size_t head = 0, arrived = 0;
-    const c::Cycle limit = j.arrival.back() + static_cast<c::Cycle>(n * static_cast<std::size_t>(s.chunks()) +
-                                                                     static_cast<std::size_t>(s.latency) + 16);
+    const c::Cycle limit = cosim::cycle_limit(s, j.arrival.back(), n);
     std::vector<int> on_lane(static_cast<std::size_t>(lanes), -1);
     std::vector<std::int32_t> got(d, 0);
     const int gap = uni(rng, 0, 3) == 0 ? 0 : uni(rng, 1, 4);  // quiet cycles after done; 0: next start in the done cycle
@@ -454,13 +321,7 @@ void run_set(const Set& s, int min_jobs) {
       } else {
         while (arrived < n && j.arrival[arrived] <= cyc) ++arrived;
         const auto k = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(lanes), arrived - head));
-        std::vector<int> order(static_cast<std::size_t>(lanes));
-        for (int l = 0; l < lanes; ++l) order[static_cast<std::size_t>(l)] = l;
-        std::shuffle(order.begin(), order.end(), rng);
-        std::sort(order.begin(), order.begin() + k);
-        std::fill(on_lane.begin(), on_lane.end(), -1);
-        for (int i = 0; i < k; ++i)
-          on_lane[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = static_cast<int>(head) + i;
+        cosim::place_on_lanes(rng, lanes, k, head, on_lane);
         rtl.present(j, on_lane);
         if (top.done != 0) {
           if (rtl_done != c::kNever) {
@@ -534,10 +395,10 @@ void run_set(const Set& s, int min_jobs) {
       if (top.in_ready != 0 || top.idle == 0) fail("not idle (in_ready low) after a reset with a job in flight");
     }
   }
-  std::cout << "[ unit     ] " << s.name << ": " << jobs << " jobs, " << total_rows << " rows, " << failures
+  std::cout << "[ unit     ] " << s.name << ": " << jobs << " jobs, " << total_rows << " rows, " << fail.count()
             << " mismatches; " << extremes << " extreme output words, " << stalls
             << " rows taken after their arrival cycle, " << back_to_back << " starts in the done cycle\n";
-  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(fail.count(), 0);
 }
 
 }  // namespace

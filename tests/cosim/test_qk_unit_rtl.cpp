@@ -17,26 +17,17 @@
 #include <random>
 #include <sstream>
 #include <string>
-#include <type_traits>
 #include <vector>
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-#pragma GCC diagnostic ignored "-Wconversion"
-#pragma GCC diagnostic ignored "-Wsign-conversion"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wcast-align"
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#pragma GCC diagnostic ignored "-Wuseless-cast"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "cosim_test_util.h"
+
+SPATTEN_COSIM_VERILATED_BEGIN
 #include "Vqk_unit_m100_d48_l4.h"
 #include "Vqk_unit_m16_d80_l8.h"
 #include "Vqk_unit_m24_d40_l5.h"
 #include "Vqk_unit_m256_d64_l8.h"
 #include "Vqk_unit_m64_d64_l8.h"
-#include "verilated.h"
-#pragma GCC diagnostic pop
+SPATTEN_COSIM_VERILATED_END
 
 #include "spatten/cmodel/fifo.h"
 #include "spatten/cmodel/simulator.h"
@@ -46,111 +37,35 @@
 
 namespace c = spatten::cmodel;
 namespace g = spatten::golden;
+namespace cosim = spatten::test::cosim;
 
 namespace {
 
-/// The golden CONFIG_T of the verilated sets: 12-bit Q, 8+4 key planes (a
-/// 12-bit key word), Q.10 logits; max_head_dim covers every set's D.
-struct QkCfg {
-  static constexpr int q_bits = 12;
-  static constexpr int k_msb_bits = 8;
-  static constexpr int k_lsb_bits = 4;
-  static constexpr int v_msb_bits = 8;
-  static constexpr int v_lsb_bits = 4;
-  static constexpr int logit_frac_bits = 10;
-  static constexpr int prob_frac_bits = 16;
-  static constexpr int out_frac_bits = 4;
-  static constexpr int max_context = 4096;
-  static constexpr int max_head_dim = 128;
-  static constexpr int max_query_heads = 16;
-};
+using QkCfg = cosim::MacCfg;
 constexpr int kQBits = QkCfg::q_bits;
 constexpr int kKBits = QkCfg::k_msb_bits + QkCfg::k_lsb_bits;
 constexpr int kLogitBits = g::Numerics<QkCfg>::logit_bits;
 constexpr int kPosBits = 20;  // qk_unit's POS_BITS default
 
 /// One verilated parameter set (tests/cosim/qk_unit.cmake).
-struct Set {
-  const char* name;
-  int m, d, latency;
-  constexpr int rows() const { return m >= d ? m / d : 1; }
-  constexpr int chunks() const { return m >= d ? 1 : (d + m - 1) / m; }
-};
+using Set = cosim::MacSet;
 constexpr Set kM64D64{"qk_unit_m64_d64_l8", 64, 64, 8};
 constexpr Set kM16D80{"qk_unit_m16_d80_l8", 16, 80, 8};
 constexpr Set kM256D64{"qk_unit_m256_d64_l8", 256, 64, 8};
 constexpr Set kM24D40{"qk_unit_m24_d40_l5", 24, 40, 5};
 constexpr Set kM100D48{"qk_unit_m100_d48_l4", 100, 48, 4};
-// The RTL's own elaboration check ($fatal) is only a warning under the cosim
-// build's -Wno-fatal, so the table is checked here too.
-static_assert(kM64D64.latency >= kM64D64.chunks() + 3 && kM16D80.latency >= kM16D80.chunks() + 3 &&
-                  kM256D64.latency >= kM256D64.chunks() + 3 && kM24D40.latency >= kM24D40.chunks() + 3 &&
-                  kM100D48.latency >= kM100D48.chunks() + 3,
+static_assert(kM64D64.latency_ok() && kM16D80.latency_ok() && kM256D64.latency_ok() && kM24D40.latency_ok() &&
+                  kM100D48.latency_ok(),
               "qk_unit needs LATENCY >= ceil(D/M) + 3");
 static_assert(kM100D48.d <= QkCfg::max_head_dim && kM16D80.d <= QkCfg::max_head_dim, "D within max_head_dim");
 
-// ---- bit access to Verilator ports (CData/SData/IData/QData or VlWide) -----
-template <class T>
-void put_bits(T& port, int off, int width, std::uint64_t v) {
-  for (int b = 0; b < width; ++b) {
-    const int bit = off + b;
-    const bool one = ((v >> b) & 1u) != 0;
-    if constexpr (std::is_integral_v<T>) {
-      const auto mask = static_cast<T>(std::uint64_t{1} << bit);
-      port = one ? static_cast<T>(port | mask) : static_cast<T>(port & static_cast<T>(~mask));
-    } else {
-      const auto w = static_cast<std::size_t>(bit / 32);
-      const std::uint32_t mask = std::uint32_t{1} << (bit % 32);
-      port.at(w) = one ? (port.at(w) | mask) : (port.at(w) & ~mask);
-    }
-  }
-}
-template <class T>
-std::uint64_t get_bits(const T& port, int off, int width) {
-  std::uint64_t v = 0;
-  for (int b = 0; b < width; ++b) {
-    const int bit = off + b;
-    std::uint64_t one = 0;
-    if constexpr (std::is_integral_v<T>) {
-      one = (static_cast<std::uint64_t>(port) >> bit) & 1u;
-    } else {
-      one = (port.at(static_cast<std::size_t>(bit / 32)) >> (bit % 32)) & 1u;
-    }
-    v |= one << b;
-  }
-  return v;
-}
-std::int64_t sign_extend(std::uint64_t v, int bits) {
-  const std::uint64_t sign = std::uint64_t{1} << (bits - 1);
-  return static_cast<std::int64_t>(v ^ sign) - static_cast<std::int64_t>(sign);
-}
-std::uint64_t word_bits(std::int32_t w, int bits) {
-  return static_cast<std::uint64_t>(static_cast<std::int64_t>(w)) & ((std::uint64_t{1} << bits) - 1);
-}
+using cosim::get_bits;
+using cosim::put_bits;
+using cosim::sign_extend;
+using cosim::uni;
+using cosim::word_bits;
 
 // ---- the cycle-model side -------------------------------------------------
-/// Pushes row i in cycle push_at[i] (several per cycle allowed; non-decreasing).
-class ArrivalFeeder final : public c::Component {
- public:
-  ArrivalFeeder(c::Fifo<int>& out, std::vector<c::Cycle> push_at)
-      : Component("feeder"), out_(out), at_(std::move(push_at)) {}
-  c::Activity tick(c::Cycle now) override {
-    bool did = false;
-    while (next_ < at_.size() && at_[next_] <= now) {
-      out_.push(now, static_cast<int>(next_));  // the input FIFO holds every row: never full
-      ++next_;
-      did = true;
-    }
-    return did ? c::Activity::kBusy : c::Activity::kIdle;
-  }
-  c::Cycle next_event(c::Cycle now) const override { return next_ < at_.size() ? std::max(now, at_[next_]) : c::kNever; }
-
- private:
-  c::Fifo<int>& out_;
-  std::vector<c::Cycle> at_;
-  std::size_t next_ = 0;
-};
-
 /// Pops every valid result each cycle and records its cycle by row.
 class ResultDrain final : public c::Component {
  public:
@@ -192,11 +107,9 @@ void cmodel_cycles(const Set& s, const Batch& b, bool skip, std::vector<c::Cycle
   const std::size_t n = b.keys.size();
   take.assign(n, c::kNever);
   result.assign(n, c::kNever);
-  std::vector<c::Cycle> push_at;
-  for (c::Cycle a : b.arrival) push_at.push_back(a - 1);  // FIFO: pushed in c, valid from c + 1
   c::Fifo<int> in(n + 1, 1, "qk_in");
   c::MacUnit mac("qk_unit", s.m, static_cast<c::Cycle>(s.latency), n + 1);
-  ArrivalFeeder feed(in, push_at);
+  cosim::ArrivalFeeder feed(in, cosim::push_cycles(b.arrival));
   ResultDrain drain(mac.results(), result);
   c::Simulator sim(skip);
   sim.add(feed);
@@ -208,38 +121,24 @@ void cmodel_cycles(const Set& s, const Batch& b, bool skip, std::vector<c::Cycle
 
 // ---- the RTL side ---------------------------------------------------------
 template <class Model>
-class QkRtl {
+class QkRtl : public cosim::MacDut<Model> {
+  using Base = cosim::MacDut<Model>;
+  using Base::rng_;
+  using Base::s_;
+  using Base::top_;
+
  public:
-  QkRtl(const Set& s, std::uint64_t seed) : s_(s), rng_(seed ^ 0x5eedu) {
-    ctx_ = std::make_unique<VerilatedContext>();
-    ctx_->randReset(0);
-    top_ = std::make_unique<Model>(ctx_.get(), s.name);
-    top_->clk = 0;
-    top_->rst_n = 0;
+  using Base::edge;
+
+  QkRtl(const Set& s, std::uint64_t seed) : Base(s, seed) {
     top_->q_load = 0;
-    top_->in_valid = 0;
     top_->eval();
   }
-  ~QkRtl() { top_->final(); }
-  QkRtl(const QkRtl&) = delete;
-  QkRtl& operator=(const QkRtl&) = delete;
 
-  Model& top() { return *top_; }
-
-  /// One rising edge; inputs must be set before.
-  void edge() {
-    top_->clk = 1;
-    top_->eval();
-    top_->clk = 0;
-    top_->eval();
-  }
   void reset(int cycles) {
-    top_->rst_n = 0;
     top_->in_valid = 0;
     top_->q_load = 0;
-    for (int i = 0; i < cycles; ++i) edge();
-    top_->rst_n = 1;
-    top_->eval();
+    Base::reset_edges(cycles);
   }
   void load(const std::vector<std::int32_t>& q, g::ScoreScale scale) {
     for (int d = 0; d < s_.d; ++d) put_bits(top_->q_data, d * kQBits, kQBits, word_bits(q[static_cast<std::size_t>(d)], kQBits));
@@ -282,21 +181,11 @@ class QkRtl {
   std::uint32_t out_pos(int lane) const {
     return static_cast<std::uint32_t>(get_bits(top_->out_pos, lane * kPosBits, kPosBits));
   }
-
- private:
-  const Set& s_;
-  std::mt19937_64 rng_;
-  std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<Model> top_;
 };
 
 // ---- stimulus -------------------------------------------------------------
 constexpr std::int32_t kQMin = -(1 << (kQBits - 1)), kQMax = (1 << (kQBits - 1)) - 1;
 constexpr std::int32_t kKMin = -(1 << (kKBits - 1)), kKMax = (1 << (kKBits - 1)) - 1;
-
-std::int32_t uni(std::mt19937_64& rng, std::int32_t lo, std::int32_t hi) {
-  return std::uniform_int_distribution<std::int32_t>(lo, hi)(rng);
-}
 
 Batch make_batch(const Set& s, std::mt19937_64& rng, int index) {
   Batch b;
@@ -333,10 +222,7 @@ Batch make_batch(const Set& s, std::mt19937_64& rng, int index) {
   }
   // rows and arrivals
   const int n = uni(rng, 1, 4) == 1 ? uni(rng, 1, 8) : uni(rng, 40, 240);
-  const int amode = uni(rng, 0, 4);
-  const double p_same = std::uniform_real_distribution<double>(0.0, 0.9)(rng);
-  const int max_gap = uni(rng, 1, amode == 3 ? 12 : 4);
-  c::Cycle t = 1 + static_cast<c::Cycle>(uni(rng, 0, 3));
+  cosim::ArrivalPattern arrivals(rng);
   const auto base_pos = static_cast<std::uint32_t>(uni(rng, 0, (1 << kPosBits) - 1));
   for (int r = 0; r < n; ++r) {
     std::vector<std::int32_t> k(d);
@@ -353,21 +239,11 @@ Batch make_batch(const Set& s, std::mt19937_64& rng, int index) {
       }
     }
     b.keys.push_back(std::move(k));
-    if (r > 0) {
-      switch (amode) {
-        case 0: break;  // burst: every row valid at once
-        case 1: t += 1; break;  // one per cycle
-        default:
-          if (std::uniform_real_distribution<double>(0.0, 1.0)(rng) >= p_same)
-            t += static_cast<c::Cycle>(uni(rng, 1, max_gap));
-          break;
-      }
-    }
-    b.arrival.push_back(t);
+    b.arrival.push_back(arrivals.at(rng, r));
     b.pos.push_back((base_pos + static_cast<std::uint32_t>(r)) & ((1u << kPosBits) - 1));
   }
   what << "batch " << index << " (" << n << " rows, query mode " << qmode << ", scale " << b.scale.mult << "/2^"
-       << b.scale.shift << ", arrival mode " << amode << ")";
+       << b.scale.shift << ", arrival mode " << arrivals.mode << ")";
   b.what = what.str();
   return b;
 }
@@ -375,18 +251,12 @@ Batch make_batch(const Set& s, std::mt19937_64& rng, int index) {
 // ---- the run --------------------------------------------------------------
 template <class Model>
 void run_set(const Set& s, int min_rows) {
-  const std::uint64_t base_seed = spatten::test::test_seed();
-  const std::uint64_t seed = base_seed ^ (std::hash<std::string>{}(s.name) & 0xffffu);  // one stream per set
-  std::cout << "[ unit     ] " << s.name << " M=" << s.m << " D=" << s.d << " LATENCY=" << s.latency
-            << " rows/cycle=" << s.rows() << " cycles/row=" << s.chunks() << "\n";
-  std::mt19937_64 rng(seed);
-  QkRtl<Model> rtl(s, seed);
+  const cosim::MacSetSeeds seeds = cosim::announce_set(s);
+  std::mt19937_64 rng(seeds.set);
+  QkRtl<Model> rtl(s, seeds.set);
   Model& top = rtl.top();
   rtl.reset(3);
-  int failures = 0;
-  auto fail = [&](const std::string& msg) {
-    if (++failures <= 12) ADD_FAILURE() << s.name << " SPATTEN_SEED=" << base_seed << ": " << msg;
-  };
+  cosim::FailureLog fail(s.name, seeds.base);
   if (top.in_ready != 0) fail("in_ready high in the first cycle after reset");
   rtl.edge();  // in_ready rises
   if (top.in_ready == 0 || top.idle == 0) fail("not ready and idle one cycle after reset");
@@ -394,7 +264,7 @@ void run_set(const Set& s, int min_rows) {
   const int lanes = s.rows();
   int total_rows = 0, batches = 0;
   int clamped = 0, zero = 0, stalls = 0;  // coverage: clamped logits, zero logits, rows that queued (lanes or in_ready)
-  for (int bi = 0; total_rows < min_rows && failures == 0; ++bi) {
+  for (int bi = 0; total_rows < min_rows && fail.count() == 0; ++bi) {
     const Batch b = make_batch(s, rng, bi);
     const std::size_t n = b.keys.size();
     if (top.idle == 0) fail("not idle before " + b.what);
@@ -412,19 +282,12 @@ void run_set(const Set& s, int min_rows) {
     std::vector<c::Cycle> rtl_take(n, c::kNever), rtl_result(n, c::kNever);
     std::vector<std::int32_t> rtl_logit(n, 0);
     std::size_t head = 0, arrived = 0, seen = 0;
-    const c::Cycle limit = b.arrival.back() + static_cast<c::Cycle>(n * static_cast<std::size_t>(s.chunks()) +
-                                                                     static_cast<std::size_t>(s.latency) + 16);
+    const c::Cycle limit = cosim::cycle_limit(s, b.arrival.back(), n);
     std::vector<int> on_lane(static_cast<std::size_t>(lanes), -1);
     for (c::Cycle cyc = 0; seen < n && cyc < limit; ++cyc) {
       while (arrived < n && b.arrival[arrived] <= cyc) ++arrived;
       const auto k = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(lanes), arrived - head));
-      std::vector<int> order(static_cast<std::size_t>(lanes));
-      for (int l = 0; l < lanes; ++l) order[static_cast<std::size_t>(l)] = l;
-      std::shuffle(order.begin(), order.end(), rng);
-      std::sort(order.begin(), order.begin() + k);
-      std::fill(on_lane.begin(), on_lane.end(), -1);
-      for (int i = 0; i < k; ++i)
-        on_lane[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = static_cast<int>(head) + i;
+      cosim::place_on_lanes(rng, lanes, k, head, on_lane);
       rtl.present(b, on_lane);
       // results of this cycle
       for (int l = 0; l < lanes; ++l) {
@@ -489,10 +352,10 @@ void run_set(const Set& s, int min_rows) {
       if (top.in_ready == 0 || top.idle == 0) fail("not ready and idle after a reset with rows in flight");
     }
   }
-  std::cout << "[ unit     ] " << s.name << ": " << total_rows << " rows in " << batches << " batches, "
-            << failures << " mismatches; " << clamped << " clamped, " << zero << " zero logits, " << stalls
+  std::cout << "[ unit     ] " << s.name << ": " << total_rows << " rows in " << batches << " batches, " << fail.count()
+            << " mismatches; " << clamped << " clamped, " << zero << " zero logits, " << stalls
             << " rows taken after their arrival cycle\n";
-  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(fail.count(), 0);
 }
 
 }  // namespace

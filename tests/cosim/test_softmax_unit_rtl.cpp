@@ -32,23 +32,23 @@
 #include <random>
 #include <sstream>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "Vrtl_softmax_unit_l1.h"
 #include "Vrtl_softmax_unit_l16.h"
 #include "Vrtl_softmax_unit_l3.h"
 #include "Vrtl_softmax_unit_l4.h"
+#include "cosim_test_util.h"
 #include "spatten/cmodel/accelerator.h"
 #include "spatten/cmodel/simulator.h"
 #include "spatten/cmodel/units.h"
 #include "spatten/requant.h"
 #include "spatten/softmax.h"
 #include "spatten_test_seed.h"
-#include "verilated.h"
 
 namespace g = spatten::golden;
 namespace cm = spatten::cmodel;
+namespace cosim = spatten::test::cosim;
 
 namespace {
 
@@ -76,46 +76,10 @@ struct UnitParams {
   std::uint64_t salt;
 };
 
-int clog2(int x) {
-  int r = 0;
-  while ((1 << r) < x) ++r;
-  return r;
-}
-
-// ---- bit fields of Verilated ports (plain integers or VlWide words) --------
-template <class T>
-requires std::is_integral_v<T>
-void put_bits(T& sig, int lo, int width, std::uint64_t v) {
-  auto cur = static_cast<std::uint64_t>(sig);
-  for (int b = 0; b < width; ++b) {
-    const std::uint64_t bit = std::uint64_t{1} << (lo + b);
-    cur = ((v >> b) & 1u) != 0 ? (cur | bit) : (cur & ~bit);
-  }
-  sig = static_cast<T>(cur);
-}
-template <std::size_t N>
-void put_bits(VlWide<N>& sig, int lo, int width, std::uint64_t v) {
-  for (int b = 0; b < width; ++b) {
-    const auto pos = static_cast<std::size_t>(lo + b);
-    const EData bit = EData{1} << (pos % 32);
-    EData& word = sig.at(pos / 32);
-    word = ((v >> b) & 1u) != 0 ? (word | bit) : (word & ~bit);
-  }
-}
-template <class T>
-requires std::is_integral_v<T> std::uint64_t get_bits(const T& sig, int lo, int width) {
-  const auto cur = static_cast<std::uint64_t>(sig) >> lo;
-  return width >= 64 ? cur : (cur & ((std::uint64_t{1} << width) - 1));
-}
-template <std::size_t N>
-std::uint64_t get_bits(const VlWide<N>& sig, int lo, int width) {
-  std::uint64_t v = 0;
-  for (int b = 0; b < width; ++b) {
-    const auto pos = static_cast<std::size_t>(lo + b);
-    if (((sig.at(pos / 32) >> (pos % 32)) & 1u) != 0) v |= std::uint64_t{1} << b;
-  }
-  return v;
-}
+using cosim::clog2;
+using cosim::get_bits;
+using cosim::put_bits;
+using cosim::row_seed;
 
 // ---- a row and how its logits arrive -------------------------------------------
 struct Row {
@@ -140,18 +104,23 @@ struct Outcome {
 
 // ---- the unit under test ---------------------------------------------------------
 template <class Model>
-class Unit {
+class Unit : public cosim::Dut<Model> {
+  using Base = cosim::Dut<Model>;
+  using Base::cycle;
+  using Base::rise;
+  using Base::top_;
+
  public:
+  using Base::idle;
+
   Unit(const UnitParams& u, int logit_bits, int prob_bits)
-      : u_(u),
+      : Base("top", [](VerilatedContext& ctx) { ctx.debug(0); }),
+        u_(u),
         iw_(clog2(u.n_max + 1)),
         lw_(logit_bits),
         pbw_(prob_bits),
         rw_(std::max(1, clog2((u.n_max + u.lanes - 1) / u.lanes))),
-        sw_(25 + clog2(u.n_max)),
-        ctx_(std::make_unique<VerilatedContext>()) {
-    ctx_->debug(0);
-    top_ = std::make_unique<Model>(ctx_.get(), "top");
+        sw_(25 + clog2(u.n_max)) {
     top_->rst_n = 0;
     top_->start = 0;
     top_->in_valid = 0;
@@ -159,9 +128,6 @@ class Unit {
     top_->rst_n = 1;
     cycle();
   }
-  Unit(const Unit&) = delete;
-  Unit& operator=(const Unit&) = delete;
-  ~Unit() { top_->final(); }
 
   /// Starts the row in cycle 0 and clocks until done (or `limit` cycles).
   /// With `disturb`, pulses start with random n, offers junk logits and
@@ -244,9 +210,7 @@ class Unit {
           o.refetch = top_->refetch != 0;
         }
       }
-      top_->clk = 1;
-      top_->eval();
-      ctx_->timeInc(1);
+      rise();
       if (done) break;
       if (t > limit) {
         err << "no done after " << limit << " cycles; ";
@@ -276,30 +240,14 @@ class Unit {
             static_cast<std::int64_t>(get_bits(top_->rd_prob, j * pbw_, pbw_));
       }
     }
-    top_->clk = 1;
-    top_->eval();
-    ctx_->timeInc(1);
+    rise();
     o.protocol_error = err.str();
     return o;
   }
 
-  void idle(int cycles) {
-    for (int i = 0; i < cycles; ++i) cycle();
-  }
-
  private:
-  void cycle() {
-    top_->clk = 0;
-    top_->eval();
-    top_->clk = 1;
-    top_->eval();
-    ctx_->timeInc(1);
-  }
-
   UnitParams u_;
   int iw_, lw_, pbw_, rw_, sw_;
-  std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<Model> top_;
 };
 
 // ---- the cycle model's view of the same arrivals ----------------------------------
@@ -528,14 +476,6 @@ Arrivals random_arrivals(std::mt19937_64& rng, int lanes, int n) {
     a.push_back(m);
   }
   return a;
-}
-
-/// Row r of a unit depends on the seed, the unit and r only.
-std::uint64_t row_seed(std::uint64_t seed, std::uint64_t salt, int r) {
-  constexpr std::uint64_t kA = 0x9e3779b97f4a7c15u;
-  constexpr std::uint64_t kB = 0xbf58476d1ce4e5b9u;
-  const std::uint64_t row = static_cast<std::uint64_t>(r);
-  return seed ^ (salt * kA) ^ (row * kB);
 }
 
 std::uint32_t random_threshold(std::mt19937_64& rng, std::uint32_t max_prob, int prob_frac_bits) {

@@ -21,19 +21,19 @@
 #include <random>
 #include <sstream>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "Vrtl_topk_engine_p1.h"
 #include "Vrtl_topk_engine_p16.h"
 #include "Vrtl_topk_engine_p3.h"
 #include "Vrtl_topk_engine_p4.h"
+#include "cosim_test_util.h"
 #include "spatten/cmodel/accelerator.h"
 #include "spatten/topk.h"
 #include "spatten_test_seed.h"
-#include "verilated.h"
 
 namespace g = spatten::golden;
+namespace cosim = spatten::test::cosim;
 
 namespace {
 
@@ -47,56 +47,24 @@ struct UnitParams {
   std::uint64_t salt;
 };
 
-int clog2(int x) {
-  int r = 0;
-  while ((1 << r) < x) ++r;
-  return r;
-}
-
-// ---- bit fields of Verilated ports (plain integers or VlWide words) --------
-template <class T>
-  requires std::is_integral_v<T>
-void put_bits(T& sig, int lo, int width, std::uint64_t v) {
-  auto cur = static_cast<std::uint64_t>(sig);
-  for (int b = 0; b < width; ++b) {
-    const std::uint64_t bit = std::uint64_t{1} << (lo + b);
-    cur = ((v >> b) & 1u) != 0 ? (cur | bit) : (cur & ~bit);
-  }
-  sig = static_cast<T>(cur);
-}
-template <std::size_t N>
-void put_bits(VlWide<N>& sig, int lo, int width, std::uint64_t v) {
-  for (int b = 0; b < width; ++b) {
-    const auto pos = static_cast<std::size_t>(lo + b);
-    const EData bit = EData{1} << (pos % 32);
-    EData& word = sig.at(pos / 32);
-    word = ((v >> b) & 1u) != 0 ? (word | bit) : (word & ~bit);
-  }
-}
-template <class T>
-  requires std::is_integral_v<T>
-std::uint64_t get_bits(const T& sig, int lo, int width) {
-  const auto cur = static_cast<std::uint64_t>(sig) >> lo;
-  return width >= 64 ? cur : (cur & ((std::uint64_t{1} << width) - 1));
-}
-template <std::size_t N>
-std::uint64_t get_bits(const VlWide<N>& sig, int lo, int width) {
-  std::uint64_t v = 0;
-  for (int b = 0; b < width; ++b) {
-    const auto pos = static_cast<std::size_t>(lo + b);
-    if (((sig.at(pos / 32) >> (pos % 32)) & 1u) != 0) v |= std::uint64_t{1} << b;
-  }
-  return v;
-}
+using cosim::clog2;
+using cosim::get_bits;
+using cosim::put_bits;
+using cosim::row_seed;
 
 // ---- the engine under test ---------------------------------------------------
 template <class Model>
-class Engine {
+class Engine : public cosim::Dut<Model> {
+  using Base = cosim::Dut<Model>;
+  using Base::cycle;
+  using Base::rise;
+  using Base::top_;
+
  public:
+  using Base::idle;
+
   explicit Engine(const UnitParams& u)
-      : u_(u), iw_(clog2(u.n_max + 1)), ctx_(std::make_unique<VerilatedContext>()) {
-    ctx_->debug(0);
-    top_ = std::make_unique<Model>(ctx_.get(), "top");
+      : Base("top", [](VerilatedContext& ctx) { ctx.debug(0); }), u_(u), iw_(clog2(u.n_max + 1)) {
     top_->rst_n = 0;
     top_->start = 0;
     top_->wr_en = 0;
@@ -104,9 +72,6 @@ class Engine {
     top_->rst_n = 1;
     cycle();
   }
-  Engine(const Engine&) = delete;
-  Engine& operator=(const Engine&) = delete;
-  ~Engine() { top_->final(); }
 
   /// Writes the row beat by beat; lanes past the row get junk from `rng`.
   void load(const std::vector<std::uint32_t>& v, std::mt19937_64& rng) {
@@ -177,9 +142,7 @@ class Engine {
       for (int j = 0; j < u_.lanes && ((valid >> j) & 1u) != 0; ++j) {
         o.indices.push_back(static_cast<int>(get_bits(top_->out_index, j * iw_, iw_)));
       }
-      top_->clk = 1;
-      top_->eval();
-      ctx_->timeInc(1);
+      rise();
       if (o.busy_cycles > limit) {
         err << "still busy after " << limit << " cycles; ";
         break;
@@ -190,29 +153,13 @@ class Engine {
     if (done_pulses != 1) err << "done pulsed " << done_pulses << " times; ";
     if (!done_in_last) err << "done not in the last busy cycle; ";
     o.protocol_error = err.str();
-    top_->clk = 1;  // finish the idle cycle seen above
-    top_->eval();
-    ctx_->timeInc(1);
+    rise();  // finish the idle cycle seen above
     return o;
   }
 
-  void idle(int cycles) {
-    for (int i = 0; i < cycles; ++i) cycle();
-  }
-
  private:
-  void cycle() {
-    top_->clk = 0;
-    top_->eval();
-    top_->clk = 1;
-    top_->eval();
-    ctx_->timeInc(1);
-  }
-
   UnitParams u_;
   int iw_;
-  std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<Model> top_;
 };
 
 // ---- rows ---------------------------------------------------------------------
@@ -295,14 +242,6 @@ std::vector<Row> adversarial_rows(const UnitParams& u) {
     }
   }
   return rows;
-}
-
-/// Row r of a unit depends on the seed, the unit and r only.
-std::uint64_t row_seed(std::uint64_t seed, std::uint64_t salt, int r) {
-  constexpr std::uint64_t kA = 0x9e3779b97f4a7c15u;
-  constexpr std::uint64_t kB = 0xbf58476d1ce4e5b9u;
-  const std::uint64_t row = static_cast<std::uint64_t>(r);
-  return seed ^ (salt * kA) ^ (row * kB);
 }
 
 std::string show(const std::vector<int>& v) {
