@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # Lints the RTL with two front ends: Verilator (--lint-only -Wall, warnings are
 # errors; waivers only in the source, each with its reason) and slang (pyslang,
-# a strict SystemVerilog elaboration). Every module of hw/rtl is linted as a top.
+# a strict SystemVerilog elaboration). Every module of hw/rtl is linted as a top,
+# together with the generated package of golden constants (built by the build:
+# $SPATTEN_GOLDEN_SV_PKG, default build/generated/sv/spatten_golden_pkg.sv).
 #
 #   scripts/lint-rtl.sh            lint all of hw/rtl
 #   scripts/lint-rtl.sh FILE.sv    lint the given files only
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-case "${1:-}" in -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
-if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(find "$root/hw/rtl" -name '*.sv' | sort); fi
-if [ ${#files[@]} -eq 0 ]; then echo "lint-rtl: no SystemVerilog files in hw/rtl" >&2; exit 1; fi
+case "${1:-}" in -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+if [ $# -gt 0 ]; then tops=("$@"); else mapfile -t tops < <(find "$root/hw/rtl" -name '*.sv' | sort); fi
+if [ ${#tops[@]} -eq 0 ]; then echo "lint-rtl: no SystemVerilog files in hw/rtl" >&2; exit 1; fi
+pkg="${SPATTEN_GOLDEN_SV_PKG:-$root/build/generated/sv/spatten_golden_pkg.sv}"
+if [ ! -f "$pkg" ]; then
+  echo "lint-rtl: $pkg not found: build first (cmake --build build) to generate the golden SV package" >&2
+  exit 2
+fi
+files=("$pkg" "${tops[@]}")
 command -v verilator >/dev/null || { echo "lint-rtl: verilator not found (scripts/setup.sh installs it)" >&2; exit 2; }
 
 status=0
-for f in "${files[@]}"; do
+for f in "${tops[@]}"; do
   top="$(basename "$f" .sv)"
   if ! out=$(verilator --lint-only -Wall --top-module "$top" "${files[@]}" 2>&1); then
     printf '%s\n' "$out" | sed "s|^|[verilator $top] |"
@@ -38,5 +46,5 @@ else
   echo "lint-rtl: pyslang not installed (scripts/setup.sh installs it); slang check skipped" >&2
   status=1
 fi
-if [ "$status" = 0 ]; then echo "lint-rtl: ${#files[@]} files clean (verilator -Wall, slang)"; fi
+if [ "$status" = 0 ]; then echo "lint-rtl: ${#tops[@]} files clean (verilator -Wall, slang)"; fi
 exit "$status"

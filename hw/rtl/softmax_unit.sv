@@ -133,7 +133,7 @@ module softmax_unit #(
   localparam int MW  = LW + 24;                        // x * log2e
   localparam int TS  = F + 7;                          // F + 23 - 16: shift to Q.16
   localparam int TW  = MW - TS;                        // t = 33 bits
-  localparam logic [23:0] LOG2E_Q23 = 24'd12102203;
+  localparam logic [23:0] LOG2E_Q23 = spatten_golden_pkg::LOG2E_Q23;  // generated from softmax.h
   localparam logic [CW-1:0] L_CW = CW'(L);
   localparam logic [BW:0]   L_BW = (BW + 1)'(L);
 
@@ -143,43 +143,9 @@ module softmax_unit #(
 
   state_t state;
 
-  // golden kExp2NegLut: round(2^24 * 2^(-j/64)), j = 0..64
+  // golden kExp2NegLut, from the generated package (spatten-gen-golden-sv)
   function automatic logic [EW-1:0] exp2_lut(input logic [6:0] j);
-    case (j)
-      7'd0:  exp2_lut = 25'd16777216;  7'd1:  exp2_lut = 25'd16596492;
-      7'd2:  exp2_lut = 25'd16417715;  7'd3:  exp2_lut = 25'd16240863;
-      7'd4:  exp2_lut = 25'd16065917;  7'd5:  exp2_lut = 25'd15892855;
-      7'd6:  exp2_lut = 25'd15721658;  7'd7:  exp2_lut = 25'd15552304;
-      7'd8:  exp2_lut = 25'd15384775;  7'd9:  exp2_lut = 25'd15219050;
-      7'd10: exp2_lut = 25'd15055111;  7'd11: exp2_lut = 25'd14892937;
-      7'd12: exp2_lut = 25'd14732511;  7'd13: exp2_lut = 25'd14573813;
-      7'd14: exp2_lut = 25'd14416824;  7'd15: exp2_lut = 25'd14261526;
-      7'd16: exp2_lut = 25'd14107901;  7'd17: exp2_lut = 25'd13955931;
-      7'd18: exp2_lut = 25'd13805598;  7'd19: exp2_lut = 25'd13656884;
-      7'd20: exp2_lut = 25'd13509772;  7'd21: exp2_lut = 25'd13364245;
-      7'd22: exp2_lut = 25'd13220286;  7'd23: exp2_lut = 25'd13077877;
-      7'd24: exp2_lut = 25'd12937002;  7'd25: exp2_lut = 25'd12797645;
-      7'd26: exp2_lut = 25'd12659789;  7'd27: exp2_lut = 25'd12523418;
-      7'd28: exp2_lut = 25'd12388516;  7'd29: exp2_lut = 25'd12255067;
-      7'd30: exp2_lut = 25'd12123055;  7'd31: exp2_lut = 25'd11992466;
-      7'd32: exp2_lut = 25'd11863283;  7'd33: exp2_lut = 25'd11735492;
-      7'd34: exp2_lut = 25'd11609078;  7'd35: exp2_lut = 25'd11484025;
-      7'd36: exp2_lut = 25'd11360319;  7'd37: exp2_lut = 25'd11237946;
-      7'd38: exp2_lut = 25'd11116891;  7'd39: exp2_lut = 25'd10997140;
-      7'd40: exp2_lut = 25'd10878679;  7'd41: exp2_lut = 25'd10761494;
-      7'd42: exp2_lut = 25'd10645571;  7'd43: exp2_lut = 25'd10530897;
-      7'd44: exp2_lut = 25'd10417458;  7'd45: exp2_lut = 25'd10305242;
-      7'd46: exp2_lut = 25'd10194234;  7'd47: exp2_lut = 25'd10084422;
-      7'd48: exp2_lut = 25'd9975792;   7'd49: exp2_lut = 25'd9868333;
-      7'd50: exp2_lut = 25'd9762032;   7'd51: exp2_lut = 25'd9656875;
-      7'd52: exp2_lut = 25'd9552851;   7'd53: exp2_lut = 25'd9449948;
-      7'd54: exp2_lut = 25'd9348154;   7'd55: exp2_lut = 25'd9247455;
-      7'd56: exp2_lut = 25'd9147842;   7'd57: exp2_lut = 25'd9049301;
-      7'd58: exp2_lut = 25'd8951823;   7'd59: exp2_lut = 25'd8855394;
-      7'd60: exp2_lut = 25'd8760003;   7'd61: exp2_lut = 25'd8665641;
-      7'd62: exp2_lut = 25'd8572295;   7'd63: exp2_lut = 25'd8479954;
-      default: exp2_lut = 25'd8388608;  // j = 64
-    endcase
+    exp2_lut = spatten_golden_pkg::exp2_neg_lut(j);
   endfunction
 
   // ---------------------------------------------------------------- registers

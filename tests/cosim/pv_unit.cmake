@@ -17,10 +17,6 @@ foreach(_pv_set IN ITEMS "64;64;8" "16;80;8" "256;64;8" "24;40;5" "100;48;4")
   set(_pv_t pv_unit_m${_pv_m}_d${_pv_d}_l${_pv_l})
   spatten_verilate_unit(${_pv_t} TOP pv_unit SOURCES ${SPATTEN_RTL_DIR}/pv_unit.sv
                         PARAMS M=${_pv_m} D=${_pv_d} LATENCY=${_pv_l} ${_pv_unit_common})
-  # Verilator's headers are not ours: include them as system headers so the
-  # test's strict warnings do not apply to them.
-  get_target_property(_pv_inc ${_pv_t} INTERFACE_INCLUDE_DIRECTORIES)
-  set_target_properties(${_pv_t} PROPERTIES INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${_pv_inc}")
   list(APPEND _pv_unit_libs ${_pv_t})
 endforeach()
 

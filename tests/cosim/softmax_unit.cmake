@@ -20,10 +20,6 @@ foreach(set IN LISTS softmax_unit_rtl_sets)
   list(SUBLIST parts 1 -1 params)
   spatten_verilate_unit(rtl_softmax_unit_${tag} TOP softmax_unit
     SOURCES ${SPATTEN_RTL_DIR}/softmax_unit.sv PARAMS ${params})
-  # Verilator's headers are not ours: include them as system headers so the
-  # test's strict warnings do not apply to them.
-  get_target_property(rtl_inc rtl_softmax_unit_${tag} INTERFACE_INCLUDE_DIRECTORIES)
-  set_target_properties(rtl_softmax_unit_${tag} PROPERTIES INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${rtl_inc}")
   list(APPEND softmax_unit_rtl_libs rtl_softmax_unit_${tag})
 endforeach()
 

@@ -14,10 +14,6 @@ foreach(set IN LISTS topk_engine_rtl_sets)
   list(SUBLIST parts 1 -1 params)
   spatten_verilate_unit(rtl_topk_engine_${tag} TOP topk_engine
     SOURCES ${SPATTEN_RTL_DIR}/topk_engine.sv PARAMS ${params})
-  # Verilator's headers are not ours: include them as system headers so the
-  # test's strict warnings do not apply to them.
-  get_target_property(rtl_inc rtl_topk_engine_${tag} INTERFACE_INCLUDE_DIRECTORIES)
-  set_target_properties(rtl_topk_engine_${tag} PROPERTIES INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${rtl_inc}")
   list(APPEND topk_engine_rtl_libs rtl_topk_engine_${tag})
 endforeach()
 
