@@ -273,10 +273,11 @@ TEST(CycleModelTopk, CascadeDecisionTakesTheEngineFormulaPlusTheWrite) {
       for (bool skip : {true, false}) {
         c::Accelerator acc(p, skip);
         acc.run_cascade_topk(c::TopkJobSpec{st, k, 0x1000});
-        // the write of k ids: round trip latency + ceil(bytes/bpc) + 2, then one
-        // cycle for the controller to take the response
+        // the write of k ids: one cycle in the request slot, the round trip
+        // latency + ceil(bytes/bpc) + 2, then one cycle for the controller to
+        // take the response
         const auto bytes = static_cast<c::Cycle>(k) * 4;
-        const c::Cycle write = p.hbm.latency_cycles + (bytes + 31) / 32 + 2 + 1;
+        const c::Cycle write = 1 + p.hbm.latency_cycles + (bytes + 31) / 32 + 2 + 1;
         EXPECT_EQ(acc.now(), engine + write) << "n=" << n << " lanes=" << lanes << " skip=" << skip;
       }
     }

@@ -176,12 +176,13 @@ TEST(RowFetcherTiming, SingleLaneRowsArriveAtTheMemoryContract) {
       sim.add(drain);
       fetch.start(tokens.data(), nullptr, 5, {c::Plane{0x1000, 64, c::DramKind::kKMsb}}, std::nullopt);
       sim.run([&] { return drain.valid_at.size() == 5; });
-      // row i pushed to the port at cycle i, accepted at i+1, 64 bytes = 2 bus cycles
-      // back to back: bus busy from i+1.. so completion at 1 + 2(i+1) + latency; the
-      // response is valid a cycle later, popped then, pushed as a row, valid to the
-      // consumer one cycle after that
+      // row i enters the lane's request slot at cycle i, is pushed to the port
+      // at i+1 and accepted at i+2; 64 bytes = 2 bus cycles back to back: bus
+      // busy from 2.. so completion at 2 + 2(i+1) + latency; the response (one
+      // beat: the port's width is unlimited) is valid a cycle later, popped
+      // then, pushed as a row, valid to the consumer one cycle after that
       for (int i = 0; i < 5; ++i) {
-        const c::Cycle complete = 1 + 2 * static_cast<c::Cycle>(i + 1) + latency;
+        const c::Cycle complete = 2 + 2 * static_cast<c::Cycle>(i + 1) + latency;
         EXPECT_EQ(drain.valid_at[static_cast<std::size_t>(i)], complete + 2) << "row " << i << " latency " << latency;
       }
       EXPECT_EQ(mem.bytes_read(c::DramKind::kKMsb), 5u * 64);
@@ -225,10 +226,11 @@ TEST(RowFetcherTiming, LiveListGatesRows) {
   sim.add(drain);
   fetch.start(tokens.data(), nullptr, 10, {c::Plane{0x10000, 32, c::DramKind::kKMsb}}, std::uint64_t{0x500});
   sim.run([&] { return drain.valid_at.size() == 10; });
-  // 40 bytes of ids: chunks of 32 and 8 bytes, pushed at cycles 0 and 1; the
-  // first chunk completes at 1 + 1 + 20 = 22, its response is valid at 23 and
-  // popped then, so row 0 is requested at 23 at the earliest
+  // 40 bytes of ids: chunks of 32 and 8 bytes, in the slot at cycles 0 and 1,
+  // pushed at 1 and 2; the first chunk is accepted at 2 and completes at
+  // 2 + 1 + 20 = 23, its response is valid at 24 and popped then, so row 0
+  // enters the slot at 24 at the earliest
   EXPECT_EQ(mem.bytes_read(c::DramKind::kMeta), 40u);
-  EXPECT_GE(drain.valid_at.front(), 23u + 1 + 1 + 20 + 2);
+  EXPECT_GE(drain.valid_at.front(), 24u + 2 + 1 + 20 + 2);
   EXPECT_EQ(mem.bytes_read(c::DramKind::kKMsb), 320u);
 }

@@ -34,14 +34,19 @@ struct Accelerator::Units {
       : sim(skip),
         hbm(p.hbm),
         // the key buffer holds rows of full-precision keys of the largest head
-        key_fetcher("key_fetcher", hbm, p.hbm.channels, key_rows(p)),
-        value_fetcher("value_fetcher", hbm, p.hbm.channels, value_rows(p)),
-        qk_unit("qk_unit", p.qk_multipliers, static_cast<Cycle>(p.qk_adder_tree_latency), Cfg::max_context + 1),
-        pv_unit("pv_unit", p.pv_multipliers, static_cast<Cycle>(p.qk_adder_tree_latency), Cfg::max_context + 1),
+        // the key and value fetchers share the memory lanes: one head job's
+        // key and value passes never overlap
+        lanes(RowFetcher::add_lanes(hbm, "lane", p.hbm.channels, beat_bytes(p))),
+        key_fetcher("key_fetcher", hbm, lanes, key_rows(p), p.hbm.max_outstanding),
+        value_fetcher("value_fetcher", hbm, lanes, value_rows(p), p.hbm.max_outstanding),
+        qk_unit("qk_unit", p.qk_multipliers, static_cast<Cycle>(p.qk_adder_tree_latency), Cfg::max_context + 1,
+                Cfg::max_head_dim),
+        pv_unit("pv_unit", p.pv_multipliers, static_cast<Cycle>(p.qk_adder_tree_latency), Cfg::max_context + 1,
+                Cfg::max_head_dim),
         softmax_unit("softmax_unit", p.topk_parallelism),
         topk_engine("topk_engine", 1),
         output_stage("output_stage", std::max(1, p.pv_multipliers)),
-        controller_port(hbm.add_port("job_controller", 4, 4)),
+        controller_port(hbm.add_port("job_controller", 4, 4, beat_bytes(p))),
         controller("job_controller", hbm, controller_port) {
     sim.add(hbm);
     sim.add(key_fetcher);
@@ -53,6 +58,9 @@ struct Accelerator::Units {
     sim.add(output_stage);
     sim.add(controller);
   }
+  /// Read data width of every memory port: one transaction per beat (the
+  /// release's 32-byte transactions on a 256-bit AXI bus).
+  static std::uint32_t beat_bytes(const AccelParams& p) { return static_cast<std::uint32_t>(p.hbm.transaction_bytes); }
   static std::size_t key_rows(const AccelParams& p) {
     const auto row = static_cast<std::int64_t>(Cfg::max_head_dim) * (Cfg::k_msb_bits + Cfg::k_lsb_bits) / 8;
     return static_cast<std::size_t>(std::max<std::int64_t>(1, p.key_sram_bytes / row));
@@ -72,6 +80,7 @@ struct Accelerator::Units {
 
   Simulator sim;
   HbmMemory hbm;
+  std::vector<int> lanes;
   RowFetcher key_fetcher;
   RowFetcher value_fetcher;
   MacUnit qk_unit;
@@ -124,9 +133,9 @@ HeadJobOutcome Accelerator::run_head(const HeadJobSpec& job) {
   o.start = u.sim.now();
   ++u.head_jobs;
 
-  // descriptor and query
-  u.controller_requests({MemRequest{job.desc_addr, kDescriptorBytes, DramKind::kMeta, false, 0},
-                         MemRequest{job.q_addr, row_bytes(D, job.q_bits, tb), DramKind::kQ, false, 1}});
+  // descriptor, then the query (its address is in the descriptor)
+  u.controller_requests({MemRequest{job.desc_addr, kDescriptorBytes, DramKind::kMeta, false, 0}});
+  u.controller_requests({MemRequest{job.q_addr, row_bytes(D, job.q_bits, tb), DramKind::kQ, false, 1}});
 
   std::vector<std::int32_t> logit(static_cast<std::size_t>(n));
   std::vector<std::int32_t> key(static_cast<std::size_t>(D));
@@ -228,9 +237,11 @@ HeadJobOutcome Accelerator::run_head(const HeadJobSpec& job) {
   u.ops.value_sram_write_bytes += value_bytes;
   u.ops.value_sram_read_bytes += value_bytes;
 
-  // output
-  u.controller_requests({MemRequest{job.out_addr, static_cast<std::uint32_t>(D) * kOutputWordBytes, DramKind::kOut,
-                                    true, 2}});
+  // output, and the status record when the job has one
+  std::vector<MemRequest> writes{
+      MemRequest{job.out_addr, static_cast<std::uint32_t>(D) * kOutputWordBytes, DramKind::kOut, true, 2}};
+  if (job.status_addr) writes.push_back(MemRequest{*job.status_addr, kStatusBytes, DramKind::kOut, true, 4});
+  u.controller_requests(std::move(writes));
   o.end = u.sim.now();
   return o;
 }

@@ -28,6 +28,29 @@ void HbmConfig::validate() const {
   need(transaction_bytes >= 1, "transaction_bytes must be at least 1");
   need(interleave_bytes >= 1, "interleave_bytes must be at least 1");
   need(latency_cycles < (Cycle{1} << 32), "latency_cycles is unreasonably large");
+  need(jitter_max_extra_latency < (Cycle{1} << 20), "jitter_max_extra_latency is unreasonably large");
+  need(jitter_stall_percent >= 0 && jitter_stall_percent <= 90, "jitter_stall_percent must be in 0..90");
+}
+
+namespace {
+std::uint64_t mix64(std::uint64_t x) {  // splitmix64 finalizer
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+std::uint64_t hash3(std::uint64_t seed, std::uint64_t a, std::uint64_t b) { return mix64(mix64(mix64(seed) ^ a) ^ b); }
+}  // namespace
+
+Cycle HbmMemory::extra_latency(std::size_t channel, std::uint64_t issue_index) const {
+  if (cfg_.jitter_seed == 0 || cfg_.jitter_max_extra_latency == 0) return 0;
+  return hash3(cfg_.jitter_seed, channel, issue_index) % (cfg_.jitter_max_extra_latency + 1);
+}
+
+bool HbmMemory::refuses(std::size_t port, Cycle now) const {
+  if (cfg_.jitter_seed == 0 || cfg_.jitter_stall_percent == 0) return false;
+  return hash3(cfg_.jitter_seed ^ 0x5a5a5a5a5a5a5a5aULL, port, now) % 100 <
+         static_cast<std::uint64_t>(cfg_.jitter_stall_percent);
 }
 
 HbmMemory::HbmMemory(const HbmConfig& cfg, std::string name) : Component(std::move(name)), cfg_(cfg) {
@@ -35,9 +58,11 @@ HbmMemory::HbmMemory(const HbmConfig& cfg, std::string name) : Component(std::mo
   channels_.resize(static_cast<std::size_t>(cfg_.channels));
 }
 
-int HbmMemory::add_port(const std::string& name, std::size_t request_depth, std::size_t response_depth) {
+int HbmMemory::add_port(const std::string& name, std::size_t request_depth, std::size_t response_depth,
+                         std::uint32_t beat_bytes) {
   ports_.push_back(Port{name, Fifo<MemRequest>(request_depth, 1, this->name() + "." + name + ".req"),
-                        Fifo<MemResponse>(response_depth, 1, this->name() + "." + name + ".resp"), {}, 0, 0});
+                        Fifo<MemResponse>(response_depth, 1, this->name() + "." + name + ".resp"), {}, 0, 0,
+                        beat_bytes, false, 0, 1, Beat{}});
   return static_cast<int>(ports_.size()) - 1;
 }
 
@@ -68,19 +93,38 @@ Activity HbmMemory::tick(Cycle now) {
       worked = true;
     }
   }
-  // 2. responses, in order per port
+  // 2. responses, in order per port: a read response streams its beats on the
+  //    port's data channel and enters the FIFO with its last beat
   for (Port& p : ports_) {
-    if (!p.pending.empty() && p.pending.front().txns_left == 0 && p.resp.can_push(now)) {
-      p.resp.push(now, p.pending.front().resp);
+    p.beat_now = Beat{};
+    if (!p.streaming && !p.pending.empty() && p.pending.front().txns_left == 0) {
+      const Pending& f = p.pending.front();
+      p.streaming = true;
+      p.stream_start = now;
+      p.stream_beats = f.write || p.beat_bytes == 0
+                           ? 1u
+                           : static_cast<std::uint32_t>((f.resp.bytes + p.beat_bytes - 1) / p.beat_bytes);
+    }
+    if (!p.streaming) continue;
+    const Pending& f = p.pending.front();
+    const Cycle last = p.stream_start + p.stream_beats - 1;
+    if (now < last) {
+      p.beat_now = Beat{true, false, f.write, f.resp.tag, static_cast<std::uint32_t>(now - p.stream_start), f.address,
+                        f.resp.bytes};
+      worked = true;
+    } else if (p.resp.can_push(now)) {
+      p.beat_now = Beat{true, true, f.write, f.resp.tag, p.stream_beats - 1, f.address, f.resp.bytes};
+      p.resp.push(now, f.resp);
       p.pending.pop_front();
       ++p.first_seq;
+      p.streaming = false;
       worked = true;
     }
   }
   // 3. accept at most one request per port, split into transactions
   for (std::size_t pi = 0; pi < ports_.size(); ++pi) {
     Port& p = ports_[pi];
-    if (!p.req.can_pop(now)) continue;
+    if (!p.req.can_pop(now) || refuses(pi, now)) continue;
     const MemRequest r = p.req.pop(now);
     if (r.bytes == 0) throw std::logic_error(name() + ": zero-byte request from port " + p.name);
     const std::uint64_t seq = p.next_seq++;
@@ -95,18 +139,19 @@ Activity HbmMemory::tick(Cycle now) {
       a = next;
     }
     (r.write ? written_ : read_)[static_cast<std::size_t>(r.kind)] += r.bytes;
-    p.pending.push_back(Pending{MemResponse{r.tag, r.bytes, now, 0}, txns});
+    p.pending.push_back(Pending{MemResponse{r.tag, r.bytes, now, 0}, txns, r.write, r.address});
     worked = true;
   }
   // 4. issue: every transaction that fits in this cycle's bus time
-  for (Channel& ch : channels_) {
+  for (std::size_t ci = 0; ci < channels_.size(); ++ci) {
+    Channel& ch = channels_[ci];
     while (!ch.queue.empty() && ch.bus_bytes < (now + 1) * bpc &&
            ch.in_flight.size() < static_cast<std::size_t>(cfg_.max_outstanding)) {
       const Txn t = ch.queue.front();
       ch.queue.pop_front();
       const std::uint64_t start = std::max(ch.bus_bytes, now * bpc);
       ch.bus_bytes = start + t.bytes;
-      const Cycle done = (ch.bus_bytes + bpc - 1) / bpc + cfg_.latency_cycles;
+      const Cycle done = (ch.bus_bytes + bpc - 1) / bpc + cfg_.latency_cycles + extra_latency(ci, ch.issued);
       ch.in_flight.push_back(InFlight{done, t.port, t.request_seq});
       ++ch.issued;
       worked = true;
@@ -127,8 +172,11 @@ Cycle HbmMemory::next_event(Cycle now) const {
   }
   for (const Port& p : ports_) {
     next = std::min(next, std::max(now, p.req.next_valid()));
-    // a finished response blocked by a full FIFO retries every cycle
-    if (!p.pending.empty() && p.pending.front().txns_left == 0) next = std::min(next, now);
+    if (p.streaming) {
+      next = std::min(next, std::max(now, p.stream_start + p.stream_beats - 1));  // its last beat
+    } else if (!p.pending.empty() && p.pending.front().txns_left == 0) {
+      next = std::min(next, now);  // a finished response starts streaming
+    }
   }
   return next;
 }
@@ -136,6 +184,8 @@ Cycle HbmMemory::next_event(Cycle now) const {
 Activity HbmMemory::activity_while_waiting() const {
   for (const Channel& ch : channels_)
     if (!ch.in_flight.empty()) return Activity::kBusy;  // transfers in progress
+  for (const Port& p : ports_)
+    if (p.streaming) return Activity::kBusy;  // data beats on a port
   return Activity::kIdle;
 }
 

@@ -7,17 +7,18 @@
 // these phases; the job controller starts the next phase when the previous one
 // reports done, one job at a time:
 //
-//   descriptor  job_controller reads the 64-byte descriptor and the query
-//               (ceil(D*q_bits/8) bytes, padded to transactions) on its
-//               memory port (kind meta / q) and waits for both.
+//   descriptor  job_controller reads the 64-byte descriptor (kind meta), then
+//               the query (ceil(D*q_bits/8) bytes, padded to transactions,
+//               kind q: its address is in the descriptor) on its memory port.
 //   key pass    key_fetcher streams K rows of the live tokens (first pass:
 //               also the live-token list, 4 bytes per id, kind meta) over
 //               `hbm.channels` memory ports, one request per port per cycle,
 //               issuing row i only once its id has arrived and while the key
 //               buffer has room for it (key_buffer_rows rows in flight or
 //               waiting). qk_unit consumes arrived rows in order:
-//               max(1, M/D) rows per cycle when M >= D multipliers, else one
-//               row every ceil(D/M) cycles; each score reaches the softmax
+//               max(1, M/Dmax) rows per cycle (the multipliers form M/Dmax
+//               row slots of Dmax = max_head_dim words), one row every
+//               ceil(D/M) cycles when M < D; each score reaches the softmax
 //               unit qk_adder_tree_latency cycles after its row was taken.
 //   softmax     softmax_unit collects the n scores (up to P per cycle, P =
 //               topk_parallelism lanes), then: exponent pass ceil(n/P) +
@@ -36,8 +37,16 @@
 //               buffer; pv_unit consumes them at the Q·K unit's rate with
 //               pv_multipliers and finishes qk_adder_tree_latency cycles after
 //               the last row.
-//   output      job_controller writes D 32-bit output words (kind out) and
-//               waits for the write response.
+//   output      job_controller writes D 32-bit output words (kind out) and,
+//               when the job has a status address, the 16-byte status record
+//               (kind out), and waits for the write responses.
+//
+// Memory ports: the key and value fetchers share hbm.channels lanes; the job
+// controller has one port. Every port is transaction_bytes wide (a read
+// response of B bytes takes B / transaction_bytes beats, hbm_memory.h) and
+// sends requests through one request slot (units.h RequestSlot, the RTL's
+// AR/AW register); a lane has at most hbm.max_outstanding requests awaiting
+// responses.
 //
 // A cascade decision (token or head top-k between layers) runs on the same
 // topk_engine (cycles from the decision's TopkStats) and writes the new live
@@ -67,6 +76,7 @@ using ValueConfig = config::spatten_1_8;
 
 inline constexpr std::uint32_t kDescriptorBytes = 64;
 inline constexpr std::uint32_t kOutputWordBytes = 4;
+inline constexpr std::uint32_t kStatusBytes = 16;  ///< the kernel's per-job status record (4 int32 words)
 inline constexpr Cycle kExpLatency = 4;         ///< exponent pipeline depth (table + interpolation + shift)
 inline constexpr Cycle kDividerCycles = 32;     ///< radix-4 62-bit reciprocal, one per row
 inline constexpr Cycle kNormalizeLatency = 2;   ///< multiply + shift
@@ -97,6 +107,7 @@ struct HeadJobSpec {
   golden::KvPlanes kv{nullptr, nullptr, nullptr, nullptr};
   const int* live = nullptr;  ///< n token ids, ascending
   std::uint64_t desc_addr = 0, q_addr = 0, live_addr = 0, out_addr = 0;
+  std::optional<std::uint64_t> status_addr;  ///< the kernel writes a status record here (kStatusBytes, kind out)
   std::uint64_t k_msb_base = 0, k_lsb_base = 0, v_msb_base = 0, v_lsb_base = 0;
 };
 

@@ -22,6 +22,21 @@
 //    complete; responses leave each port in request order (in-order per
 //    requester), at most one per port per cycle, when the response FIFO has
 //    room. A transaction holds its outstanding slot until it completes.
+//  * Read data beats. A port may have a data width (`beat_bytes`, given at
+//    add_port; 0 = unlimited): a read response of B bytes then streams
+//    ceil(B / beat_bytes) beats on the port's read-data channel, one per
+//    cycle, from the cycle it is ready (all its transactions complete and the
+//    previous response of the port has left), and enters the response FIFO in
+//    the cycle of its last beat. A write response is one beat. This is the
+//    AXI4 R channel of a port `beat_bytes` wide: rvalid in those cycles, rlast
+//    in the last (beat()); the RTL co-simulation's memory responder drives
+//    the R channel from beat().
+//  * Timing jitter (optional, for co-simulation): with jitter_seed != 0, each
+//    transaction gets extra latency hash(seed, channel, its issue index) mod
+//    (jitter_max_extra_latency + 1), and a port does not accept a request in
+//    a cycle with hash(seed, port, cycle) mod 100 < jitter_stall_percent (its
+//    request FIFO fills: AXI back-pressure). Both are pure functions of the
+//    seed, so two models with the same requests see the same timing.
 //  * Timing of a lone request of one transaction pushed in cycle c:
 //    accepted and issued in c+1, complete in c+1+ceil(B/bpc)+latency, pushed
 //    to the response FIFO that cycle, valid to the requester one cycle later:
@@ -68,6 +83,9 @@ struct HbmConfig {
   int max_outstanding = 32;         ///< transactions in flight per channel
   int transaction_bytes = 32;       ///< split granularity
   int interleave_bytes = 32;        ///< address interleaving granularity across channels
+  std::uint64_t jitter_seed = 0;          ///< 0: no jitter; else seeds the extra latency and accept stalls
+  Cycle jitter_max_extra_latency = 0;     ///< extra latency per transaction, uniform in 0 .. this
+  int jitter_stall_percent = 0;           ///< percent of cycles a port refuses requests (0 .. 90)
 
   /// Checks every field; throws std::invalid_argument naming the bad one.
   void validate() const;
@@ -77,8 +95,23 @@ class HbmMemory final : public Component {
  public:
   explicit HbmMemory(const HbmConfig& cfg, std::string name = "hbm");
 
-  /// Adds a requester port; returns its index.
-  int add_port(const std::string& name, std::size_t request_depth = 4, std::size_t response_depth = 4);
+  /// Adds a requester port; returns its index. beat_bytes: the port's read
+  /// data width in bytes (0: a read response is one beat whatever its size).
+  int add_port(const std::string& name, std::size_t request_depth = 4, std::size_t response_depth = 4,
+               std::uint32_t beat_bytes = 0);
+
+  /// The beat a port's response channel carries in cycle `now`, as set by
+  /// tick(now) (tick every cycle to use it; idle skipping records no beats).
+  struct Beat {
+    bool valid = false;
+    bool last = false;
+    bool write = false;         ///< a write response (one beat, the B channel)
+    std::uint64_t tag = 0;
+    std::uint32_t index = 0;    ///< beat index within the response
+    std::uint64_t address = 0;  ///< the request's address
+    std::uint32_t bytes = 0;    ///< the request's bytes
+  };
+  const Beat& beat(int port) const { return ports_.at(static_cast<std::size_t>(port)).beat_now; }
   Fifo<MemRequest>& requests(int port) { return ports_.at(static_cast<std::size_t>(port)).req; }
   Fifo<MemResponse>& responses(int port) { return ports_.at(static_cast<std::size_t>(port)).resp; }
 
@@ -118,6 +151,8 @@ class HbmMemory final : public Component {
   struct Pending {
     MemResponse resp;
     std::uint32_t txns_left;
+    bool write;
+    std::uint64_t address;
   };
   struct Port {
     std::string name;
@@ -126,7 +161,14 @@ class HbmMemory final : public Component {
     std::deque<Pending> pending;      ///< accepted requests in order
     std::uint64_t first_seq = 0;      ///< sequence number of pending.front()
     std::uint64_t next_seq = 0;
+    std::uint32_t beat_bytes = 0;     ///< read data width (0: unlimited)
+    bool streaming = false;           ///< pending.front() is on the data channel
+    Cycle stream_start = 0;
+    std::uint32_t stream_beats = 1;
+    Beat beat_now;                    ///< what tick(now) put on the channel
   };
+  Cycle extra_latency(std::size_t channel, std::uint64_t issue_index) const;
+  bool refuses(std::size_t port, Cycle now) const;
 
   HbmConfig cfg_;
   std::vector<Port> ports_;

@@ -59,20 +59,68 @@ struct Plane {
 };
 
 // ---------------------------------------------------------------------------
+// One AXI-style request slot per port (the RTL's AR/AW register): a request
+// placed in the slot in cycle t is offered to the port from t + 1 on and
+// leaves the slot in the cycle the port takes it. Valid never depends on
+// ready, as AXI requires.
+struct RequestSlot {
+  bool valid = false;
+  Cycle ready_at = 0;
+  MemRequest req;
+  /// Offers the slot's request to `port` in cycle `now`; true when it was taken.
+  bool offer(HbmMemory& mem, int port, Cycle now) {
+    if (!valid || now < ready_at || !mem.requests(port).can_push(now)) return false;
+    mem.requests(port).push(now, req);
+    valid = false;
+    return true;
+  }
+  void fill(Cycle now, const MemRequest& r) {
+    valid = true;
+    ready_at = now + 1;
+    req = r;
+  }
+};
+
+// ---------------------------------------------------------------------------
 // RowFetcher: key_fetcher and value_fetcher. Streams rows (by token id) of one
-// or two planes over `lanes` memory ports, one request per port per cycle,
-// optionally after fetching the live-token list; credit-limited by the buffer
-// it fills; pops responses in issue order and delivers a row (its position)
-// once all its planes arrived.
+// or two planes over its lanes (memory ports), optionally after fetching the
+// live-token list; credit-limited by the buffer it fills; delivers rows (their
+// positions) in order once all their planes arrived.
+//
+// Cycle t, in this order (tests/cmodel/test_units.cpp checks it):
+//  1. every lane pops its response if one is valid (responses of a lane come
+//     back in its request order); a live-list chunk makes its ids known
+//     (ids_ready advances over the chunks that arrived in order), a plane
+//     marks its row;
+//  2. rows whose planes all arrived are pushed to rows() in position order
+//     (valid to the consumer in t + 1);
+//  3. every lane's request slot offers its request to the port;
+//  4. lanes in index order whose slot is empty get the next request, if the
+//     lane has fewer than `max_outstanding` requests in its slot or awaiting
+//     a response: live-list chunks first (transaction-sized), then the planes
+//     of row i on consecutive lanes, row i only once its id is known and
+//     while fewer than `buffer_rows` rows are in the buffer (issued and not
+//     popped by the consumer before cycle t).
 class RowFetcher final : public Component {
  public:
-  RowFetcher(std::string name, HbmMemory& mem, int lanes, std::size_t buffer_rows)
-      : Component(std::move(name)), mem_(mem), rows_(buffer_rows + 1, 1, this->name() + ".rows"),
-        buffer_rows_(buffer_rows) {
-    for (int i = 0; i < lanes; ++i) ports_.push_back(mem.add_port(this->name() + std::to_string(i), 4, 4));
+  /// Adds `lanes` ports named <name>0.. to `mem` with read data `beat_bytes` wide.
+  static std::vector<int> add_lanes(HbmMemory& mem, const std::string& name, int lanes, std::uint32_t beat_bytes) {
+    std::vector<int> ports;
+    for (int i = 0; i < lanes; ++i) ports.push_back(mem.add_port(name + std::to_string(i), 4, 4, beat_bytes));
+    return ports;
   }
 
+  RowFetcher(std::string name, HbmMemory& mem, std::vector<int> ports, std::size_t buffer_rows,
+             int max_outstanding = 1 << 30)
+      : Component(std::move(name)), mem_(mem), ports_(std::move(ports)), lanes_(ports_.size()),
+        rows_(buffer_rows + 1, 1, this->name() + ".rows"), buffer_rows_(buffer_rows),
+        max_outstanding_(static_cast<std::size_t>(std::max(1, max_outstanding))) {}
+  /// The historical form: its own `lanes` ports with unlimited read width.
+  RowFetcher(std::string name, HbmMemory& mem, int lanes, std::size_t buffer_rows)
+      : RowFetcher(name, mem, add_lanes(mem, name, lanes, 0), buffer_rows) {}
+
   Fifo<int>& rows() { return rows_; }
+  const std::vector<int>& ports() const { return ports_; }
 
   /// positions: which live positions to fetch (nullptr: 0..count-1); tokens:
   /// live token ids by position; live_list: fetch the ids first from this address.
@@ -83,11 +131,13 @@ class RowFetcher final : public Component {
     count_ = count;
     planes_ = std::move(planes);
     next_row_ = 0;
+    next_plane_ = 0;
     delivered_ = 0;
     issued_rows_ = 0;
     base_pops_ = rows_.pops();
     chunks_total_ = 0;
     chunks_requested_ = 0;
+    chunks_in_order_ = 0;
     ids_ready_ = std::numeric_limits<int>::max();  // ids already on chip
     if (live_list) {
       const auto tb = static_cast<std::uint64_t>(mem_.config().transaction_bytes);
@@ -95,6 +145,9 @@ class RowFetcher final : public Component {
       ids_ready_ = 0;
       live_addr_ = *live_list;
     }
+    chunk_arrived_.assign(static_cast<std::size_t>(chunks_total_), false);
+    planes_left_.assign(static_cast<std::size_t>(count), static_cast<int>(planes_.size()));
+    lane_.assign(lanes_, Lane{});
     active_ = count > 0;
   }
   bool done() const { return !active_; }
@@ -102,35 +155,64 @@ class RowFetcher final : public Component {
   Activity tick(Cycle now) override {
     if (!active_) return Activity::kIdle;
     bool did = false;
-    // responses in issue order
-    while (!outstanding_.empty() && mem_.responses(outstanding_.front().port).can_pop(now)) {
-      const Outstanding o = outstanding_.front();
-      outstanding_.pop_front();
-      mem_.responses(o.port).pop(now);
-      did = true;
-      if (o.chunk) {
-        ids_ready_ = std::min(count_, ids_ready_ + mem_.config().transaction_bytes / static_cast<int>(kLiveIdBytes));
-      } else if (o.last_plane) {
-        rows_.push(now, o.row);
-        ++delivered_;
+    // 1. responses: each lane in its own request order
+    for (std::size_t j = 0; j < lanes_; ++j) {
+      Fifo<MemResponse>& resp = mem_.responses(ports_[j]);
+      if (!resp.can_pop(now)) continue;
+      resp.pop(now);
+      Lane& l = lane_[j];
+      const Outstanding o = l.waiting.front();
+      l.waiting.pop_front();
+      if (o.chunk >= 0) {
+        chunk_arrived_[static_cast<std::size_t>(o.chunk)] = true;
+      } else {
+        --planes_left_[static_cast<std::size_t>(o.row_index)];
       }
+      did = true;
     }
-    // requests: live-list chunks first, then rows
-    for (int port : ports_) {
-      if (!mem_.requests(port).can_push(now)) continue;
+    // ids known: the chunks that arrived in order
+    while (chunks_in_order_ < chunks_total_ && chunk_arrived_[static_cast<std::size_t>(chunks_in_order_)]) {
+      ++chunks_in_order_;
+      ids_ready_ = std::min(count_, chunks_in_order_ * ids_per_chunk());
+    }
+    // 2. rows in order
+    while (delivered_ < issued_rows_ && planes_left_[static_cast<std::size_t>(delivered_)] == 0) {
+      rows_.push(now, position(delivered_));
+      ++delivered_;
+      did = true;
+    }
+    // 3. slots to ports
+    for (std::size_t j = 0; j < lanes_; ++j) {
+      if (lane_[j].slot.offer(mem_, ports_[j], now)) did = true;
+    }
+    // 4. fill empty slots, lanes in order
+    for (std::size_t j = 0; j < lanes_; ++j) {
+      Lane& l = lane_[j];
+      if (l.slot.valid || l.waiting.size() >= max_outstanding_) continue;
       if (chunks_requested_ < chunks_total_) {
         const auto tb = static_cast<std::uint64_t>(mem_.config().transaction_bytes);
         const std::uint64_t off = static_cast<std::uint64_t>(chunks_requested_) * tb;
         const std::uint64_t left = static_cast<std::uint64_t>(count_) * kLiveIdBytes - off;
-        mem_.requests(port).push(now, MemRequest{live_addr_ + off, static_cast<std::uint32_t>(std::min(tb, left)),
-                                                 DramKind::kMeta, false, 0});
-        outstanding_.push_back(Outstanding{port, -1, true, false});
+        l.slot.fill(now, MemRequest{live_addr_ + off, static_cast<std::uint32_t>(std::min(tb, left)), DramKind::kMeta,
+                                    false, 0});
+        l.waiting.push_back(Outstanding{-1, chunks_requested_});
         ++chunks_requested_;
         did = true;
         continue;
       }
       if (!can_issue_row(now)) break;
-      issue_plane(now, port);
+      const int pos = position(next_row_);
+      const Plane& pl = planes_[static_cast<std::size_t>(next_plane_)];
+      const auto token = static_cast<std::uint64_t>(tokens_[pos]);
+      l.slot.fill(now, MemRequest{pl.base + token * pl.row_bytes, pl.row_bytes, pl.kind, false, 0});
+      l.waiting.push_back(Outstanding{next_row_, -1});
+      if (next_plane_ == 0) ++issued_rows_;
+      if (next_plane_ + 1 == static_cast<int>(planes_.size())) {
+        next_plane_ = 0;
+        ++next_row_;
+      } else {
+        ++next_plane_;
+      }
       did = true;
     }
     if (delivered_ == count_) active_ = false;
@@ -141,15 +223,16 @@ class RowFetcher final : public Component {
   Cycle next_event(Cycle now) const override {
     if (!active_) return kNever;
     Cycle next = kNever;
-    if (!outstanding_.empty()) {
-      const Cycle v = mem_.responses(outstanding_.front().port).next_valid();
-      if (v != kNever) next = std::max(now, v);
+    for (std::size_t j = 0; j < lanes_; ++j) {
+      const Lane& l = lane_[j];
+      const Cycle v = mem_.responses(ports_[j]).next_valid();
+      if (v != kNever) next = std::min(next, std::max(now, v));
+      if (l.slot.valid) next = std::min(next, std::max(now, l.slot.ready_at));  // offered every cycle
     }
     const bool wants_to_issue = chunks_requested_ < chunks_total_ || can_issue_row(now);
     if (wants_to_issue) {
-      for (int port : ports_)
-        if (mem_.requests(port).can_push(now)) return now;
-      // a full request FIFO drains when the memory accepts: its event
+      for (const Lane& l : lane_)
+        if (!l.slot.valid && l.waiting.size() < max_outstanding_) return now;
     }
     return next;
   }
@@ -158,50 +241,43 @@ class RowFetcher final : public Component {
 
  private:
   struct Outstanding {
-    int port;
-    int row;  ///< position, or -1 for a live-list chunk
-    bool chunk;
-    bool last_plane;
+    int row_index;  ///< index into the fetch order, or -1 for a live-list chunk
+    int chunk;      ///< chunk index, or -1
+  };
+  struct Lane {
+    RequestSlot slot;
+    std::deque<Outstanding> waiting;  ///< in the slot or awaiting the response, in request order
   };
 
+  int ids_per_chunk() const { return mem_.config().transaction_bytes / static_cast<int>(kLiveIdBytes); }
+  int position(int index) const {
+    return positions_ != nullptr ? (*positions_)[static_cast<std::size_t>(index)] : index;
+  }
   bool can_issue_row(Cycle now) const {
     if (next_row_ >= count_) return false;
-    const int pos = positions_ != nullptr ? (*positions_)[static_cast<std::size_t>(next_row_)] : next_row_;
-    if (pos >= ids_ready_) return false;
+    if (position(next_row_) >= ids_ready_) return false;
     // rows in the buffer: issued minus consumed before this cycle
     const std::uint64_t consumed = rows_.pops_before(now) - base_pops_;
     return next_plane_ > 0 || static_cast<std::uint64_t>(issued_rows_) - consumed < buffer_rows_;
   }
 
-  void issue_plane(Cycle now, int port) {
-    const int pos = positions_ != nullptr ? (*positions_)[static_cast<std::size_t>(next_row_)] : next_row_;
-    const Plane& pl = planes_[static_cast<std::size_t>(next_plane_)];
-    const auto token = static_cast<std::uint64_t>(tokens_[pos]);
-    mem_.requests(port).push(now, MemRequest{pl.base + token * pl.row_bytes, pl.row_bytes, pl.kind, false, 0});
-    const bool last = next_plane_ + 1 == static_cast<int>(planes_.size());
-    outstanding_.push_back(Outstanding{port, pos, false, last});
-    if (next_plane_ == 0) ++issued_rows_;
-    if (last) {
-      next_plane_ = 0;
-      ++next_row_;
-    } else {
-      ++next_plane_;
-    }
-  }
-
   HbmMemory& mem_;
   std::vector<int> ports_;
+  std::size_t lanes_;
   Fifo<int> rows_;
   std::size_t buffer_rows_;
+  std::size_t max_outstanding_;
   const int* tokens_ = nullptr;
   const std::vector<int>* positions_ = nullptr;
   int count_ = 0;
   std::vector<Plane> planes_;
   int next_row_ = 0, next_plane_ = 0, delivered_ = 0, issued_rows_ = 0;
   std::uint64_t base_pops_ = 0;
-  int chunks_total_ = 0, chunks_requested_ = 0, ids_ready_ = 0;
+  int chunks_total_ = 0, chunks_requested_ = 0, chunks_in_order_ = 0, ids_ready_ = 0;
   std::uint64_t live_addr_ = 0;
-  std::deque<Outstanding> outstanding_;
+  std::vector<bool> chunk_arrived_;
+  std::vector<int> planes_left_;
+  std::vector<Lane> lane_;
   bool active_ = false;
 };
 
@@ -211,8 +287,10 @@ class RowFetcher final : public Component {
 // reports each row `latency` cycles later on its result FIFO.
 class MacUnit final : public Component {
  public:
-  MacUnit(std::string name, int multipliers, Cycle latency, std::size_t result_depth)
-      : Component(std::move(name)), multipliers_(multipliers),
+  /// max_head_dim: the head dimension the multiplier array is laid out for
+  /// (0: the job's own head dimension, the unit's historical rule).
+  MacUnit(std::string name, int multipliers, Cycle latency, std::size_t result_depth, int max_head_dim = 0)
+      : Component(std::move(name)), multipliers_(multipliers), max_head_dim_(max_head_dim),
         results_(result_depth, std::max<Cycle>(latency, 1), this->name() + ".results") {}
 
   Fifo<int>& results() { return results_; }
@@ -222,14 +300,14 @@ class MacUnit final : public Component {
     in_ = in;
     left_ = rows;
     work_ = std::forward<Work>(work);
-    if (multipliers_ >= head_dim) {
-      per_cycle_ = multipliers_ / head_dim;
-      cycles_per_row_ = 1;
-    } else {
-      per_cycle_ = 1;
-      cycles_per_row_ = static_cast<Cycle>(ceil_div(static_cast<std::uint64_t>(head_dim),
-                                                    static_cast<std::uint64_t>(multipliers_)));
-    }
+    // rows per cycle: M / D_max row slots of D_max multipliers each; cycles
+    // per row: ceil(hd / M) (one when the row fits the multipliers)
+    const int layout = max_head_dim_ > 0 ? max_head_dim_ : head_dim;
+    per_cycle_ = multipliers_ >= layout ? multipliers_ / layout : 1;
+    cycles_per_row_ = multipliers_ >= head_dim
+                          ? 1
+                          : static_cast<Cycle>(ceil_div(static_cast<std::uint64_t>(head_dim),
+                                                        static_cast<std::uint64_t>(multipliers_)));
     free_at_ = 0;
   }
   bool idle() const { return left_ == 0; }
@@ -262,6 +340,7 @@ class MacUnit final : public Component {
 
  private:
   int multipliers_;
+  int max_head_dim_;
   Fifo<int> results_;
   Fifo<int>* in_ = nullptr;
   int left_ = 0;
@@ -353,14 +432,17 @@ class CollectUnit final : public Component {
 };
 
 /// The job controller's own memory traffic (descriptor, query, output,
-/// live-list write-back): sends its requests in order, one per cycle when the
-/// port takes it, and is done when every response arrived.
+/// status, live-list write-back): its requests in order through one request
+/// slot (RequestSlot: a request enters the slot in cycle t, the port takes it
+/// from t + 1 on, the next request enters the slot in the cycle the previous
+/// one left it); done in the cycle it pops the last response.
 class MemoryClient final : public Component {
  public:
   MemoryClient(std::string name, HbmMemory& mem, int port) : Component(std::move(name)), mem_(mem), port_(port) {}
   void start(std::vector<MemRequest> reqs) {
     reqs_ = std::move(reqs);
     sent_ = got_ = 0;
+    slot_ = RequestSlot{};
   }
   bool done() const { return got_ == reqs_.size(); }
   Activity tick(Cycle now) override {
@@ -371,17 +453,20 @@ class MemoryClient final : public Component {
       ++got_;
       did = true;
     }
-    if (sent_ < reqs_.size() && mem_.requests(port_).can_push(now)) {
-      mem_.requests(port_).push(now, reqs_[sent_++]);
+    if (slot_.offer(mem_, port_, now)) did = true;
+    if (!slot_.valid && sent_ < reqs_.size()) {
+      slot_.fill(now, reqs_[sent_++]);
       did = true;
     }
     return did ? Activity::kBusy : Activity::kStalled;
   }
   Cycle next_event(Cycle now) const override {
     if (done()) return kNever;
-    if (sent_ < reqs_.size() && mem_.requests(port_).can_push(now)) return now;
+    if (!slot_.valid && sent_ < reqs_.size()) return now;
+    Cycle next = slot_.valid ? std::max(now, slot_.ready_at) : kNever;
     const Cycle v = mem_.responses(port_).next_valid();
-    return v == kNever ? kNever : std::max(now, v);
+    if (v != kNever) next = std::min(next, std::max(now, v));
+    return next;
   }
   Activity activity_while_waiting() const override { return done() ? Activity::kIdle : Activity::kStalled; }
 
@@ -390,6 +475,7 @@ class MemoryClient final : public Component {
   int port_;
   std::vector<MemRequest> reqs_;
   std::size_t sent_ = 0, got_ = 0;
+  RequestSlot slot_;
 };
 
 }  // namespace spatten::cmodel
