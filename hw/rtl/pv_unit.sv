@@ -8,6 +8,8 @@
 //   acc[d] = sum_{rows i of the job} prob_i * v_i[d]      exact, ACC_BITS wide
 //   out[d] = floor((acc[d] + 2^(SHIFT-1)) / 2^SHIFT), SHIFT = PROB_FRAC - OUT_FRAC
 //            (SHIFT 0: out[d] = acc[d]); golden round_shift_signed
+//   for d < hd, the job's head dimension (head_dim, 1..D); V words d >= hd are
+//   ignored (the fetcher may leave old data there) and out[d] = 0 for d >= hd.
 //   prob is unsigned Q0.PROB_FRAC (PROB_FRAC+1 bits, at most 2^PROB_FRAC);
 //   V words are signed V_BITS (the reassembled word msb*2^l + lsb, or the
 //   MSB-only word msb*2^l + 2^(l-1): the value fetcher forms it).
@@ -17,12 +19,17 @@
 //   2^ACC_BITS, which gives the exact final sum). OUT_BITS = V_BITS + OUT_FRAC
 //   is golden Numerics::out_bits.
 //
-// Timing contract (mirrors MacUnit + CollectUnit; C = ceil(D/M) when M < D, else 1)
-//   * A job: `start` in cycle s (with `count` >= 1, its number of rows) clears
-//     the accumulators at the end of s; in_ready is high from s+1 until the
-//     job's last row is taken. Assert start only while `idle` (after reset or
-//     from the previous job's done cycle on). count 0 is not supported (the
-//     controller does not start a job without rows).
+// Timing contract (mirrors MacUnit with max_head_dim = D + CollectUnit;
+// C = ceil(D/M) when M < D, else 1; C_rt = ceil(hd/M) when M < D, else 1:
+// the cycles per row)
+//   * D is the largest head dimension (the datapath is laid out for it); the
+//     job's hd only shortens a row's chunks (C_rt <= C), never the lanes.
+//   * A job: `start` in cycle s (with `count` >= 1, its number of rows, and
+//     `head_dim`, its hd) clears the accumulators at the end of s; in_ready is
+//     high from s+1 until the job's last row is taken. Assert start only
+//     while `idle` (after reset or from the previous job's done cycle on).
+//     count 0 is not supported (the controller does not start a job without
+//     rows).
 //   * Rows: ROWS = (M >= D ? M/D : 1) input lanes. A row on lane i is taken in
 //     cycle t when in_valid[i] && in_ready in t (sampled at the rising edge
 //     that ends t). in_ready is a register: it never depends on in_valid in
@@ -30,43 +37,48 @@
 //     a cycle (no more than `count` rows in all).
 //   * M >= D: in_ready stays high while rows are left, so up to M/D rows are
 //     taken per cycle (each lane has D multipliers; M - ROWS*D stay unused).
-//   * M < D: after a row taken in t, in_ready is low in t+1 .. t+C-1 and high
-//     again in t+C if rows are left (chunk j of the row, words j*M ..
+//   * M < D: after a row taken in t, in_ready is low in t+1 .. t+C_rt-1 and
+//     high again in t+C_rt if rows are left (chunk j of the row, words j*M ..
 //     j*M+M-1, is multiplied in cycle t+j; chunk 0 straight from the in_v
-//     bus, the later chunks from a row register).
+//     bus, the later chunks from a row register). A row of hd <= M words
+//     takes one cycle.
 //   * A row taken in t has its contribution in the accumulators (MacUnit's
 //     result "valid at t + LATENCY"): products of the last chunk registered
-//     in t+C-1, summed over lanes in t+C, accumulated in t+C+1, rounded into
-//     the output register in t+C+2, visible in t+C+3 <= t+LATENCY.
+//     in t+C_rt-1, summed over lanes in t+C_rt, accumulated in t+C_rt+1,
+//     rounded into the output register in t+C_rt+2, visible in t+C_rt+3 <=
+//     t+LATENCY.
 //   * done pulses exactly one cycle, in cycle t_last + LATENCY + 1 where t_last
-//     is the cycle the job's last row was taken: the output stage collects
-//     the last result in t_last + LATENCY and is busy its one tail cycle.
-//     `out` holds the job's final words from the done cycle until the cycle
-//     after the next start; idle is high from the done cycle on.
-//   * LATENCY >= C + 3 (the Q·K unit's, whose latency parameter the cycle
-//     model shares: accelerator.cpp qk_adder_tree_latency). An elaboration
-//     error is raised otherwise.
+//     is the cycle the job's last row was taken, whatever hd: the output stage
+//     collects the last result in t_last + LATENCY and is busy its one tail
+//     cycle. `out` holds the job's final words from the done cycle until the
+//     cycle after the next start; idle is high from the done cycle on.
+//   * LATENCY >= C + 3 (the worst case hd = D; the Q·K unit's, whose latency
+//     parameter the cycle model shares: accelerator.cpp qk_adder_tree_latency).
+//     An elaboration error is raised otherwise.
 //   * rst_n (synchronous, active low) aborts a job: no done follows; idle
 //     is high and in_ready low from the cycle after rst_n is seen low.
 //
+// The multipliers, their chunk sequencing and the word mask are mac_array.sv.
 // Layout of the packed ports: word d of a row is bits [d*V_BITS +: V_BITS],
 // lane i of in_prob/in_v is index [i]; out word d is bits [d*OUT_BITS +: OUT_BITS].
 module pv_unit #(
   parameter int M = 64,            // multipliers
-  parameter int D = 64,            // head dimension of this instance
+  parameter int D = 64,            // the largest head dimension (MAX_HEAD_DIM)
   parameter int PROB_FRAC = 16,    // fractional bits of a probability (Q0.PROB_FRAC)
   parameter int V_BITS = 12,       // signed value word (MSB and LSB planes reassembled)
   parameter int OUT_FRAC = 4,      // fractional bits of an output word
   parameter int LATENCY = 8,       // cycles from take to result (>= ceil(D/M) + 3)
   parameter int COUNT_BITS = 13,   // width of count (max_context 4096 rows)
   parameter int ROWS = (M >= D) ? M / D : 1,  // input lanes; must keep this value
-  parameter int OUT_BITS = V_BITS + OUT_FRAC  // signed output word; must keep this value
+  parameter int OUT_BITS = V_BITS + OUT_FRAC, // signed output word; must keep this value
+  parameter int HD_BITS = $clog2(D + 1)       // head_dim; must keep this value
 ) (
   input  logic                                clk,
   input  logic                                rst_n,
   // job
   input  logic                                start,
   input  logic [COUNT_BITS-1:0]               count,
+  input  logic [HD_BITS-1:0]                  head_dim,   // the job's head dimension, 1 .. D
   // value rows with their probabilities
   input  logic [ROWS-1:0]                     in_valid,
   output logic                                in_ready,
@@ -98,6 +110,9 @@ module pv_unit #(
   if (OUT_BITS != V_BITS + OUT_FRAC) begin : g_bad_out_bits
     $fatal(1, "pv_unit: OUT_BITS must be V_BITS + OUT_FRAC");
   end
+  if (HD_BITS != $clog2(D + 1)) begin : g_bad_hd_bits
+    $fatal(1, "pv_unit: HD_BITS must be clog2(D + 1)");
+  end
   if (LATENCY < MIN_LATENCY) begin : g_bad_latency
     $fatal(1, "pv_unit: LATENCY must be at least ceil(D/M) + 3");
   end
@@ -126,6 +141,10 @@ module pv_unit #(
     else if (start) left_r <= count;
     else left_r <= left_next;
   end
+  logic [HD_BITS-1:0] hd_r;          // the job's head dimension
+  always_ff @(posedge clk) begin
+    if (start) hd_r <= head_dim;
+  end
   always_ff @(posedge clk) begin
     if (!rst_n) fin <= '0;
     else fin <= {fin[LATENCY-1:0], last_take};
@@ -138,94 +157,32 @@ module pv_unit #(
   assign done = fin[LATENCY];
   assign idle = !busy_r;
 
-  // multiplier operands, per lane and multiplier
-  logic [ROWS-1:0][PB-1:0] p_op;
-  logic [ROWS-1:0][P-1:0][V_BITS-1:0] v_op;
-  logic [ROWS-1:0] op_valid;         // a chunk is multiplied this cycle
-  logic [CW-1:0] op_chunk;           // which chunk
-
-  if (C == 1) begin : g_one_chunk
-    always_ff @(posedge clk) begin
-      if (!rst_n) ready_r <= 1'b0;
-      else if (start) ready_r <= count != '0;
-      else ready_r <= ready_r && left_next != '0;
-    end
-    assign p_op = in_prob;
-    assign v_op = in_v;
-    assign op_valid = take;
-    assign op_chunk = '0;
-  end else begin : g_chunks
-    logic active;                      // chunks 1 .. C-1 of a row are being multiplied
-    logic [CW-1:0] chunk;              // the chunk multiplied this cycle while active
-    // flat vectors: Yosys rejects multi-dimensional packed arrays declared in generate blocks
-    logic [D*V_BITS-1:0] row_r;
-    logic [PB-1:0] prob_r;
-    logic [C*M*V_BITS-1:0] v_pad;      // the row, zero-padded to C chunks
-
-    always_ff @(posedge clk) begin
-      if (!rst_n) begin
-        ready_r <= 1'b0;
-        active <= 1'b0;
-        chunk <= '0;
-      end else if (start) begin
-        ready_r <= count != '0;
-      end else if (take[0]) begin
-        ready_r <= 1'b0;
-        active <= 1'b1;
-        chunk <= CW'(1);
-      end else if (active) begin
-        if (chunk == CW'(C - 1)) begin
-          active <= 1'b0;
-          ready_r <= left_r != '0;
-        end
-        chunk <= chunk + CW'(1);
-      end
-    end
-    always_ff @(posedge clk) begin
-      if (take[0]) begin
-        row_r <= in_v[0];
-        prob_r <= in_prob[0];
-      end
-    end
-
-    always_comb begin
-      v_pad = '0;
-      for (int d = 0; d < D; d++) begin
-        v_pad[d*V_BITS +: V_BITS] = take[0] ? in_v[0][d] : row_r[d*V_BITS +: V_BITS];
-      end
-    end
-    // chunk 0 while taking, else the current chunk of the held row
-    always_comb begin
-      v_op = '0;
-      for (int c = 0; c < C; c++) begin
-        if ((take[0] && c == 0) || (!take[0] && chunk == CW'(c))) begin
-          for (int p = 0; p < M; p++) v_op[0][p] = v_pad[(c * M + p) * V_BITS +: V_BITS];
-        end
-      end
-    end
-    assign p_op[0] = take[0] ? in_prob[0] : prob_r;
-    assign op_valid = take | {ROWS{active}};
-    assign op_chunk = take[0] ? '0 : chunk;
+  // ---- the multiplier array: a row's probability times its words -------------
+  logic busy_next;                   // the array multiplies a row's later chunks next cycle
+  always_ff @(posedge clk) begin
+    if (!rst_n) ready_r <= 1'b0;
+    else if (start) ready_r <= count != '0;
+    else ready_r <= !busy_next && left_next != '0;
   end
 
-  // ---- stage 1: products ---------------------------------------------------
-  // |prob * v| <= 2^(ACC_BITS-1) for prob <= 2^PROB_FRAC: ACC_BITS hold it
   logic [ROWS-1:0][P-1:0][ACC_BITS-1:0] prod_r;
   logic [ROWS-1:0] prod_v;
   logic [CW-1:0] prod_chunk;
-  always_ff @(posedge clk) begin
-    for (int r = 0; r < ROWS; r++) begin
-      for (int p = 0; p < P; p++) begin
-        prod_r[r][p] <= $unsigned($signed({{(ACC_BITS - PB){1'b0}}, p_op[r]})
-                                  * $signed({{(ACC_BITS - V_BITS){v_op[r][p][V_BITS-1]}}, v_op[r][p]}));
-      end
-    end
-    prod_chunk <= op_chunk;
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic prod_last;                   // the accumulators go by prod_chunk: the row's end is not needed
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic [ROWS-1:0][0:0][PB-1:0] prob_words;  // one A word per row
+  always_comb begin
+    for (int r = 0; r < ROWS; r++) prob_words[r][0] = in_prob[r];
   end
-  always_ff @(posedge clk) begin
-    if (!rst_n) prod_v <= '0;
-    else prod_v <= op_valid;
-  end
+  // |prob * v| <= 2^(ACC_BITS-1) for prob <= 2^PROB_FRAC: ACC_BITS hold the product
+  mac_array #(
+    .M(M), .D(D), .A_WORDS(1), .A_BITS(PB), .A_SIGNED(1'b0), .A_HOLD(1'b1),
+    .B_BITS(V_BITS), .PROD_BITS(ACC_BITS)
+  ) u_mac (
+    .clk(clk), .rst_n(rst_n), .head_dim(hd_r), .take(take), .a_in(prob_words), .b_in(in_v),
+    .busy_next(busy_next), .prod(prod_r), .prod_v(prod_v), .prod_chunk(prod_chunk), .prod_last(prod_last)
+  );
 
   // ---- stage 2: sum over the lanes -----------------------------------------
   logic [P-1:0][ACC_BITS-1:0] lsum_c;

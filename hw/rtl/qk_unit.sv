@@ -4,9 +4,11 @@
 // Cycle model: sim/cmodel/include/spatten/cmodel/units.h, MacUnit (qk_unit).
 //
 // Values
-//   score = sum_{d<D} q[d] * k[d]                          exact, ACC_BITS wide
+//   score = sum_{d<hd} q[d] * k[d]                         exact, ACC_BITS wide
 //   logit = clamp(floor((score * mult + 2^(shift-1)) / 2^shift), +-LOGIT_MAX)
 //           (shift 0: logit = clamp(score * mult)); LOGIT_MAX = 2^(15+LOGIT_FRAC)-1
+//   hd = head_dim (1..D) is the job's head dimension: key and q words
+//   d >= hd are ignored (taken as 0; the fetcher may leave old data there).
 //   q words are signed Q_BITS, key words signed K_BITS (the reassembled key
 //   word msb*2^l + lsb, or the MSB-only word msb*2^l + 2^(l-1): the key
 //   fetcher forms it), mult is unsigned 16 bits, shift 0..63 (the golden
@@ -14,47 +16,55 @@
 //   ACC_BITS = Q_BITS + K_BITS + clog2(D) is golden Numerics::qk_acc_bits for
 //   max_head_dim = D: no partial or final sum can wrap.
 //
-// Timing contract (mirrors MacUnit; C = ceil(D/M) when M < D, else 1)
+// Timing contract (mirrors MacUnit with max_head_dim = D; C = ceil(D/M) when
+// M < D, else 1; C_rt = ceil(hd/M) when M < D, else 1: the cycles per row)
+//   * D is the largest head dimension (the datapath is laid out for it); the
+//     job's hd only shortens a row's chunks (C_rt <= C), never the lanes.
 //   * Rows: ROWS = (M >= D ? M/D : 1) input lanes. A row on lane i is taken in
 //     cycle t when in_valid[i] && in_ready in t (sampled at the rising edge
 //     that ends t). in_ready is a register: it never depends on in_valid.
 //   * M >= D: in_ready is high every cycle after reset, so up to M/D rows are
 //     taken per cycle (each lane has D multipliers; M - ROWS*D stay unused).
 //   * M < D: a row is taken only when the unit is free; after a row taken in
-//     t, in_ready is low in t+1 .. t+C-1 and high again in t+C (the M
-//     multipliers are reused over C cycles: chunk j of the row, words
+//     t, in_ready is low in t+1 .. t+C_rt-1 and high again in t+C_rt (the M
+//     multipliers are reused over C_rt cycles: chunk j of the row, words
 //     j*M .. j*M+M-1, is multiplied in cycle t+j; chunk 0 straight from the
-//     in_key bus, the later chunks from a row register).
+//     in_key bus, the later chunks from a row register). A row of hd <= M
+//     words takes one cycle.
 //   * The result of a row taken in cycle t is valid in cycle t + LATENCY
-//     exactly (out_valid on the same lane, out_pos = the row's in_pos), as
-//     MacUnit's "a row taken in cycle t has its result valid at t + latency".
-//     Results never stall: the consumer takes every result in the cycle it is
-//     valid (the cycle model's result FIFO holds a whole row of scores).
-//   * LATENCY >= C + 3 (products of the last chunk registered in t+C-1, sum in
-//     t+C, scale multiply in t+C+1, round/shift/clamp in t+C+2, visible in
-//     t+C+3); a larger LATENCY adds output register stages. An elaboration
-//     error is raised otherwise. Note: MacUnit counts `latency` from the take,
-//     so a cycle-model preset with M < D needs latency >= ceil(D/M) + 3 for
-//     the RTL to match it.
-//   * q_load in cycle c loads q_data, mult and shift at the end of c; rows
-//     taken from c+1 on use them. Load only while `idle` (no row in flight:
-//     every taken row's result already left); a load while busy makes the
-//     in-flight results mix the old and the new query or scale.
+//     exactly, whatever hd (out_valid on the same lane, out_pos = the row's
+//     in_pos), as MacUnit's "a row taken in cycle t has its result valid at
+//     t + latency". Results never stall: the consumer takes every result in
+//     the cycle it is valid (the cycle model's result FIFO holds a whole row
+//     of scores).
+//   * LATENCY >= C + 3 (the worst case hd = D: products of the last chunk
+//     registered in t+C-1, sum in t+C, scale multiply in t+C+1,
+//     round/shift/clamp in t+C+2, visible in t+C+3); a larger LATENCY, or a
+//     row of C_rt < C chunks, passes more output register stages. An
+//     elaboration error is raised otherwise. Note: MacUnit counts `latency`
+//     from the take, so a cycle-model preset with M < D needs latency >=
+//     ceil(max_head_dim/M) + 3 for the RTL to match it.
+//   * q_load in cycle c loads q_data, mult, shift and head_dim at the end of
+//     c; rows taken from c+1 on use them. Load only while `idle` (no row in
+//     flight: every taken row's result already left); a load while busy makes
+//     the in-flight results mix the old and the new query, scale or hd.
 //   * rst_n (synchronous, active low) empties the pipeline; in_ready is low
 //     while rst_n is low and rises in the cycle after rst_n is seen high.
 //
+// The multipliers, their chunk sequencing and the word mask are mac_array.sv.
 // Layout of the packed ports: word d of a row is bits [d*K_BITS +: K_BITS]
 // (q_data likewise with Q_BITS), lane i of in_key/in_pos/out_* is index [i].
 module qk_unit #(
   parameter int M = 64,            // multipliers
-  parameter int D = 64,            // head dimension of this instance
+  parameter int D = 64,            // the largest head dimension (MAX_HEAD_DIM)
   parameter int Q_BITS = 12,       // signed query word
   parameter int K_BITS = 12,       // signed key word (MSB and LSB planes reassembled)
   parameter int LOGIT_FRAC = 10,   // fractional bits of a logit
   parameter int LATENCY = 8,       // cycles from take to result (>= ceil(D/M) + 3, 4 when M >= D)
   parameter int POS_BITS = 20,     // width of the position tag carried with a row
   parameter int ROWS = (M >= D) ? M / D : 1,  // input/output lanes; must keep this value
-  parameter int LOGIT_BITS = 16 + LOGIT_FRAC  // signed logit word; must keep this value
+  parameter int LOGIT_BITS = 16 + LOGIT_FRAC, // signed logit word; must keep this value
+  parameter int HD_BITS = $clog2(D + 1)       // head_dim; must keep this value
 ) (
   input  logic                              clk,
   input  logic                              rst_n,
@@ -63,6 +73,7 @@ module qk_unit #(
   input  logic [D-1:0][Q_BITS-1:0]          q_data,
   input  logic [15:0]                       mult,
   input  logic [5:0]                        shift,
+  input  logic [HD_BITS-1:0]                head_dim,   // the job's head dimension, 1 .. D
   // key rows
   input  logic [ROWS-1:0]                   in_valid,
   output logic                              in_ready,
@@ -84,6 +95,7 @@ module qk_unit #(
   localparam int SCALED_BITS = ACC_BITS + 17;
   localparam int ROUND_BITS = ((SCALED_BITS > 64) ? SCALED_BITS : 64) + 2;
   localparam int CW = (C > 1) ? $clog2(C) : 1;
+  localparam int NST = PAD + C;                       // output stages
   localparam logic signed [ROUND_BITS-1:0] LOGIT_MAX = (ROUND_BITS'(1) <<< (LOGIT_BITS - 1)) - ROUND_BITS'(1);
   localparam logic signed [ROUND_BITS-1:0] LOGIT_MIN = -LOGIT_MAX;
 
@@ -97,6 +109,9 @@ module qk_unit #(
   if (LOGIT_BITS != 16 + LOGIT_FRAC) begin : g_bad_logit_bits
     $fatal(1, "qk_unit: LOGIT_BITS must be 16 + LOGIT_FRAC");
   end
+  if (HD_BITS != $clog2(D + 1)) begin : g_bad_hd_bits
+    $fatal(1, "qk_unit: HD_BITS must be clog2(D + 1)");
+  end
   if (LATENCY < MIN_LATENCY) begin : g_bad_latency
     $fatal(1, "qk_unit: LATENCY must be at least ceil(D/M) + 3");
   end
@@ -105,128 +120,63 @@ module qk_unit #(
   logic [D-1:0][Q_BITS-1:0] q_r;
   logic [15:0] mult_r;
   logic [5:0] shift_r;
+  logic [HD_BITS-1:0] hd_r;
   always_ff @(posedge clk) begin
     if (q_load) begin
       q_r <= q_data;
       mult_r <= mult;
       shift_r <= shift;
+      hd_r <= head_dim;
     end
   end
 
-  // ---- take and chunk sequencing -------------------------------------------
+  // ---- take and the multiplier array ----------------------------------------
   logic [ROWS-1:0] take;
   logic ready_r;
-  logic active;                      // C > 1: chunks 1 .. C-1 of a row are being multiplied
+  logic busy_next;                   // the array multiplies a row's later chunks next cycle
   assign take = in_valid & {ROWS{ready_r}};
   assign in_ready = ready_r;
-
-  // multiplier operands, per lane and multiplier
-  logic [ROWS-1:0][P-1:0][Q_BITS-1:0] q_op;
-  logic [ROWS-1:0][P-1:0][K_BITS-1:0] k_op;
-  logic [ROWS-1:0] op_valid;         // a chunk is multiplied this cycle
-  logic op_first, op_last;           // it is the first / last chunk of its row
-  logic [ROWS-1:0][POS_BITS-1:0] op_pos;
-
-  if (C == 1) begin : g_one_chunk
-    always_ff @(posedge clk) begin
-      if (!rst_n) ready_r <= 1'b0;
-      else ready_r <= 1'b1;
-    end
-    assign active = 1'b0;
-    always_comb begin
-      for (int r = 0; r < ROWS; r++) q_op[r] = q_r;
-    end
-    assign k_op = in_key;
-    assign op_valid = take;
-    assign op_first = 1'b1;
-    assign op_last = 1'b1;
-    assign op_pos = in_pos;
-  end else begin : g_chunks
-    logic [CW-1:0] chunk;              // the chunk multiplied this cycle while active
-    // flat vectors: Yosys rejects multi-dimensional packed arrays declared in generate blocks
-    logic [D*K_BITS-1:0] row_r;
-    logic [POS_BITS-1:0] pos_r;
-    logic [C*M*K_BITS-1:0] k_pad;  // the row, zero-padded to C chunks
-    logic [C*M*Q_BITS-1:0] q_pad;
-
-    always_ff @(posedge clk) begin
-      if (!rst_n) begin
-        ready_r <= 1'b0;
-        active <= 1'b0;
-        chunk <= '0;
-      end else if (take[0]) begin
-        ready_r <= 1'b0;
-        active <= 1'b1;
-        chunk <= CW'(1);
-      end else if (active) begin
-        if (chunk == CW'(C - 1)) begin
-          active <= 1'b0;
-          ready_r <= 1'b1;
-        end
-        chunk <= chunk + CW'(1);
-      end else begin
-        ready_r <= 1'b1;
-      end
-    end
-    always_ff @(posedge clk) begin
-      if (take[0]) begin
-        row_r <= in_key[0];
-        pos_r <= in_pos[0];
-      end
-    end
-
-    always_comb begin
-      k_pad = '0;
-      q_pad = '0;
-      for (int d = 0; d < D; d++) begin
-        k_pad[d*K_BITS +: K_BITS] = take[0] ? in_key[0][d] : row_r[d*K_BITS +: K_BITS];
-        q_pad[d*Q_BITS +: Q_BITS] = q_r[d];
-      end
-    end
-    // chunk 0 while taking, else the current chunk of the held row
-    always_comb begin
-      q_op = '0;
-      k_op = '0;
-      for (int c = 0; c < C; c++) begin
-        if ((take[0] && c == 0) || (!take[0] && chunk == CW'(c))) begin
-          for (int p = 0; p < M; p++) begin
-            q_op[0][p] = q_pad[(c * M + p) * Q_BITS +: Q_BITS];
-            k_op[0][p] = k_pad[(c * M + p) * K_BITS +: K_BITS];
-          end
-        end
-      end
-    end
-    assign op_valid = take | active;
-    assign op_first = take[0];
-    assign op_last = active && chunk == CW'(C - 1);
-    assign op_pos = take[0] ? in_pos : pos_r;
+  always_ff @(posedge clk) begin
+    if (!rst_n) ready_r <= 1'b0;
+    else ready_r <= !busy_next;
   end
 
-  // ---- stage 1: products ---------------------------------------------------
+  logic [ROWS-1:0][D-1:0][Q_BITS-1:0] q_lanes;  // every lane multiplies by the query
+  always_comb begin
+    for (int r = 0; r < ROWS; r++) q_lanes[r] = q_r;
+  end
+
+  // ---- stage 1: products (mac_array) -----------------------------------------
   logic [ROWS-1:0][P-1:0][PROD_BITS-1:0] prod_r;
   logic [ROWS-1:0] prod_v;
+  logic [CW-1:0] prod_chunk;
   logic prod_first, prod_last;
   logic [ROWS-1:0][POS_BITS-1:0] prod_pos;
-  always_ff @(posedge clk) begin
-    for (int r = 0; r < ROWS; r++) begin
-      for (int p = 0; p < P; p++) begin
-        prod_r[r][p] <= $unsigned($signed({{K_BITS{q_op[r][p][Q_BITS-1]}}, q_op[r][p]})
-                                  * $signed({{Q_BITS{k_op[r][p][K_BITS-1]}}, k_op[r][p]}));
-      end
+  mac_array #(
+    .M(M), .D(D), .A_WORDS(D), .A_BITS(Q_BITS), .A_SIGNED(1'b1), .A_HOLD(1'b0),
+    .B_BITS(K_BITS), .PROD_BITS(PROD_BITS)
+  ) u_mac (
+    .clk(clk), .rst_n(rst_n), .head_dim(hd_r), .take(take), .a_in(q_lanes), .b_in(in_key),
+    .busy_next(busy_next), .prod(prod_r), .prod_v(prod_v), .prod_chunk(prod_chunk), .prod_last(prod_last)
+  );
+  assign prod_first = prod_chunk == '0;
+
+  // the position of the row in the multipliers, registered with its products
+  if (C == 1) begin : g_pos_bus
+    always_ff @(posedge clk) prod_pos <= in_pos;
+  end else begin : g_pos_held
+    logic [POS_BITS-1:0] pos_r;
+    always_ff @(posedge clk) begin
+      if (take[0]) pos_r <= in_pos[0];
+      prod_pos[0] <= take[0] ? in_pos[0] : pos_r;
     end
-    prod_first <= op_first;
-    prod_last <= op_last;
-    prod_pos <= op_pos;
-  end
-  always_ff @(posedge clk) begin
-    if (!rst_n) prod_v <= '0;
-    else prod_v <= op_valid;
   end
 
   // ---- stage 2: adder tree and chunk accumulation --------------------------
   logic [ROWS-1:0][ACC_BITS-1:0] acc_r;
   logic [ROWS-1:0] acc_v;
   logic [ROWS-1:0][POS_BITS-1:0] acc_pos;
+  logic [CW-1:0] acc_last;           // the row's last chunk: C_rt - 1
   // per lane: node 0 is the root, leaves TP-1 .. 2*TP-2; sums never wrap (see ACC_BITS)
   logic [ROWS-1:0][2*TP-2:0][ACC_BITS-1:0] node;
   always_comb begin
@@ -251,18 +201,21 @@ module qk_unit #(
     if (!rst_n) acc_v <= '0;
     else acc_v <= prod_v & {ROWS{prod_last}};
     acc_pos <= prod_pos;
+    acc_last <= prod_chunk;
   end
 
   // ---- stage 3: scale multiply ---------------------------------------------
   logic [ROWS-1:0][SCALED_BITS-1:0] scaled_r;
   logic [ROWS-1:0] scaled_v;
   logic [ROWS-1:0][POS_BITS-1:0] scaled_pos;
+  logic [CW-1:0] scaled_last;
   always_ff @(posedge clk) begin
     for (int r = 0; r < ROWS; r++) begin
       scaled_r[r] <= $unsigned($signed({{(SCALED_BITS - ACC_BITS){acc_r[r][ACC_BITS-1]}}, acc_r[r]})
                                * $signed({{(SCALED_BITS - 16){1'b0}}, mult_r}));
     end
     scaled_pos <= acc_pos;
+    scaled_last <= acc_last;
   end
   always_ff @(posedge clk) begin
     if (!rst_n) scaled_v <= '0;
@@ -284,28 +237,43 @@ module qk_unit #(
     end
   end
 
-  // ---- stages 5 ..: output pipeline (stage index 0 is stage 4's register) ---
-  logic [PAD:0][ROWS-1:0] st_v;
-  logic [PAD:0][ROWS-1:0][LOGIT_BITS-1:0] st_logit;
-  logic [PAD:0][ROWS-1:0][POS_BITS-1:0] st_pos;
+  // ---- stages 5 ..: output pipeline ------------------------------------------
+  // NST stages; a row of C_rt chunks enters stage C_rt - 1 (its last chunk
+  // index, ins) and leaves the last one: C - C_rt stages make up for the chunks
+  // it did not need, so every result comes LATENCY cycles after its take. The
+  // stages before C_rt - 1 stay empty during a job (C_rt changes only at a
+  // q_load, while idle).
+  logic [NST-1:0] ins;               // stage 4's result enters stage s
+  logic [NST-1:0][ROWS-1:0] st_v;
+  logic [NST-1:0][ROWS-1:0][LOGIT_BITS-1:0] st_logit;
+  logic [NST-1:0][ROWS-1:0][POS_BITS-1:0] st_pos;
+  always_comb begin
+    ins = '0;
+    for (int s = 0; s < C; s++) ins[s] = scaled_last == CW'($unsigned(s));
+  end
   always_ff @(posedge clk) begin
     st_logit[0] <= logit_c;
     st_pos[0] <= scaled_pos;
-    for (int s = 1; s <= PAD; s++) begin
-      st_logit[s] <= st_logit[s - 1];
-      st_pos[s] <= st_pos[s - 1];
+    for (int s = 1; s < NST; s++) begin
+      if (ins[s] && scaled_v[0]) begin
+        st_logit[s] <= logit_c;
+        st_pos[s] <= scaled_pos;
+      end else begin
+        st_logit[s] <= st_logit[s - 1];
+        st_pos[s] <= st_pos[s - 1];
+      end
     end
   end
   always_ff @(posedge clk) begin
     if (!rst_n) st_v <= '0;
     else begin
-      st_v[0] <= scaled_v;
-      for (int s = 1; s <= PAD; s++) st_v[s] <= st_v[s - 1];
+      st_v[0] <= ins[0] ? scaled_v : '0;
+      for (int s = 1; s < NST; s++) st_v[s] <= (ins[s] && scaled_v[0]) ? scaled_v : st_v[s - 1];
     end
   end
-  assign out_valid = st_v[PAD];
-  assign out_logit = st_logit[PAD];
-  assign out_pos = st_pos[PAD];
+  assign out_valid = st_v[NST-1];
+  assign out_logit = st_logit[NST-1];
+  assign out_pos = st_pos[NST-1];
 
-  assign idle = !active && !(|prod_v) && !(|acc_v) && !(|scaled_v) && !(|st_v);
+  assign idle = !(|prod_v) && !(|acc_v) && !(|scaled_v) && !(|st_v);
 endmodule

@@ -41,7 +41,7 @@ std::array<std::uint64_t, c::kDramKinds> closed_form(const tr::Trace& t, std::si
     const bool progressive = r.quant_key_bit.has_value() && r.auto_requant_thres.has_value();
     const bool requant = progressive && r.if_requant;
     const int kbits = r.quant_key_bit.value_or(12);
-    b[static_cast<std::size_t>(c::DramKind::kMeta)] += 64 + 4 * n + (r.if_topk && r.topk ? std::uint64_t{4} * *r.topk : std::uint64_t{0});
+    b[static_cast<std::size_t>(c::DramKind::kMeta)] += 64 + (4 * n + 31) / 32 * 32 + (r.if_topk && r.topk ? std::uint64_t{4} * *r.topk : std::uint64_t{0});
     b[static_cast<std::size_t>(c::DramKind::kQ)] += row(D, r.quant_query_bit.value_or(12));
     b[static_cast<std::size_t>(c::DramKind::kKMsb)] += n * row(D, kbits) * (requant && n > key_buffer_rows ? 2 : 1);
     b[static_cast<std::size_t>(c::DramKind::kKLsb)] += requant ? n * row(D, r.auto_requant_incre.value_or(4)) : 0;

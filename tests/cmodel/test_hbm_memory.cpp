@@ -1,15 +1,18 @@
 // The HBM memory model's contract (sim/cmodel/include/spatten/cmodel/hbm_memory.h),
 // timed exactly: latency, bandwidth, outstanding limit, fractional bus rates,
 // in-order responses, byte accounting; each scenario in tick-every-cycle and
-// idle-skipping mode with identical results.
+// idle-skipping mode with identical results. Then the request log, the read
+// data beats of ports with a data width and the seeded timing jitter.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <vector>
 
 #include "spatten/cmodel/hbm_memory.h"
 #include "spatten/cmodel/simulator.h"
+#include "spatten_test_seed.h"
 
 namespace c = spatten::cmodel;
 
@@ -264,4 +267,302 @@ TEST(HbmMemory, RejectsBadConfiguration) {
   cfg = c::HbmConfig{};
   cfg.max_outstanding = 0;
   EXPECT_THROW(c::HbmMemory{cfg}, std::invalid_argument);
+}
+
+// ---- request log, read data beats, timing jitter ------------------------------
+
+namespace {
+
+struct BeatAt {
+  c::Cycle cycle;
+  int port;
+  c::HbmMemory::Beat beat;
+  bool operator==(const BeatAt& o) const {
+    return cycle == o.cycle && port == o.port && beat.valid == o.beat.valid && beat.last == o.beat.last &&
+           beat.write == o.beat.write && beat.tag == o.beat.tag && beat.index == o.beat.index &&
+           beat.address == o.beat.address && beat.bytes == o.beat.bytes;
+  }
+};
+
+struct BeatRun {
+  std::vector<BeatAt> beats;                     ///< every valid beat, by cycle then port
+  std::vector<std::vector<Arrival>> arrivals;    ///< per port
+  std::vector<c::LoggedRequest> log;
+  std::vector<c::Cycle> pushes;                  ///< cycle of each push, all ports in order
+};
+
+/// Ticks every cycle: one port per list (data `beat_bytes` wide); each port
+/// pushes its requests in order as early as the FIFO allows, pops every
+/// response as soon as it is valid.
+BeatRun run_beats(const c::HbmConfig& cfg, const std::vector<std::vector<c::MemRequest>>& lists,
+                  std::uint32_t beat_bytes) {
+  c::HbmMemory mem(cfg);
+  BeatRun out;
+  mem.set_request_log(&out.log);
+  std::vector<std::deque<c::MemRequest>> todo;
+  std::size_t left = 0;
+  for (std::size_t i = 0; i < lists.size(); ++i) {
+    mem.add_port("p" + std::to_string(i), 4, 4, beat_bytes);
+    todo.emplace_back(lists[i].begin(), lists[i].end());
+    left += lists[i].size();
+  }
+  out.arrivals.resize(lists.size());
+  for (c::Cycle now = 0; left > 0; ++now) {
+    if (now > 1000000) {
+      ADD_FAILURE() << "run_beats: no progress";
+      break;
+    }
+    mem.tick(now);
+    for (std::size_t i = 0; i < lists.size(); ++i) {
+      const int p = static_cast<int>(i);
+      if (mem.beat(p).valid) out.beats.push_back(BeatAt{now, p, mem.beat(p)});
+      if (mem.responses(p).can_pop(now)) {
+        const c::MemResponse r = mem.responses(p).pop(now);
+        out.arrivals[i].push_back(Arrival{r.tag, now, r});
+        --left;
+      }
+      if (!todo[i].empty() && mem.requests(p).can_push(now)) {
+        mem.requests(p).push(now, todo[i].front());
+        todo[i].pop_front();
+        out.pushes.push_back(now);
+      }
+    }
+  }
+  EXPECT_TRUE(mem.quiescent());
+  return out;
+}
+
+/// A mixed load: reads of 32..256 bytes and some writes on three ports.
+std::vector<std::vector<c::MemRequest>> mixed_load() {
+  std::vector<std::vector<c::MemRequest>> lists(3);
+  std::uint64_t tag = 0;
+  for (int i = 0; i < 40; ++i) {
+    for (std::size_t p = 0; p < lists.size(); ++p) {
+      const auto bytes = static_cast<std::uint32_t>(32 * (1 + (i + static_cast<int>(p)) % 8));
+      const bool write = p == 2 && i % 3 == 0;
+      lists[p].push_back(c::MemRequest{static_cast<std::uint64_t>(i) * 4096 + p * 1024, bytes, c::DramKind::kV, write,
+                                       tag++});
+    }
+  }
+  return lists;
+}
+
+}  // namespace
+
+TEST(HbmMemory, RequestLogRecordsEveryAcceptedRequestWithoutChangingTiming) {
+  c::HbmConfig cfg;
+  cfg.channels = 2;
+  cfg.latency_cycles = 9;
+  const std::vector<std::vector<c::MemRequest>> lists = {
+      {read(0, 64, 1), c::MemRequest{4096, 32, c::DramKind::kOut, true, 2}, read(96, 5, 3)},
+      {read(8192, 128, 4, c::DramKind::kV)}};
+  const Outcome plain = both_modes(cfg, lists);
+
+  c::HbmMemory mem(cfg);
+  std::vector<c::LoggedRequest> log;
+  mem.set_request_log(&log);
+  Requester r0(mem, "r0", lists[0]);
+  Requester r1(mem, "r1", lists[1]);
+  c::Simulator sim(true);
+  sim.add(mem);
+  sim.add(r0);
+  sim.add(r1);
+  sim.run([&] { return r0.done() && r1.done(); });
+  // same timing as without the log
+  ASSERT_EQ(r0.got.size(), 3u);
+  ASSERT_EQ(r1.got.size(), 1u);
+  for (std::size_t j = 0; j < 3; ++j) EXPECT_EQ(r0.got[j].valid, plain.arrivals[0][j].valid);
+  EXPECT_EQ(r1.got[0].valid, plain.arrivals[1][0].valid);
+  // pushed in 0, 1, 2 (port 0) and 0 (port 1): accepted one cycle later, ports in index order
+  const std::vector<c::LoggedRequest> expect = {
+      {1, 0, 0, 64, false}, {1, 1, 8192, 128, false}, {2, 0, 4096, 32, true}, {3, 0, 96, 5, false}};
+  EXPECT_EQ(log, expect);
+  EXPECT_EQ(log[0].cycle, r0.got[0].resp.accepted);
+  EXPECT_EQ(log[2].cycle, r0.got[1].resp.accepted);
+  EXPECT_EQ(log[1].cycle, r1.got[0].resp.accepted);
+}
+
+TEST(HbmMemory, ReadResponseStreamsOneBeatPerCycleThenEntersTheFifo) {
+  c::HbmConfig cfg;
+  cfg.channels = 1;
+  cfg.bytes_per_cycle = 32;
+  cfg.latency_cycles = 10;
+  // a lone 128-byte read pushed in cycle 0: accepted in 1, 4 transactions
+  // issued in 1..4, complete in 2+10 .. 5+10: the response is ready in 15
+  const c::Cycle ready = 15;
+  for (std::uint32_t beat_bytes : {0u, 32u, 64u, 128u, 256u}) {
+    const BeatRun run = run_beats(cfg, {{read(0, 128, 7)}}, beat_bytes);
+    const std::uint32_t beats = beat_bytes == 0 ? 1 : (128 + beat_bytes - 1) / beat_bytes;
+    ASSERT_EQ(run.beats.size(), beats) << "beat_bytes=" << beat_bytes;
+    for (std::uint32_t i = 0; i < beats; ++i) {
+      const BeatAt& b = run.beats[i];
+      EXPECT_EQ(b.cycle, ready + i) << "beat " << i << " beat_bytes=" << beat_bytes;
+      EXPECT_EQ(b.beat.index, i);
+      EXPECT_EQ(b.beat.last, i + 1 == beats);
+      EXPECT_FALSE(b.beat.write);
+      EXPECT_EQ(b.beat.tag, 7u);
+      EXPECT_EQ(b.beat.address, 0u);
+      EXPECT_EQ(b.beat.bytes, 128u);
+    }
+    ASSERT_EQ(run.arrivals[0].size(), 1u);
+    EXPECT_EQ(run.arrivals[0][0].valid, ready + beats) << "valid the cycle after the last beat";
+    EXPECT_EQ(run.arrivals[0][0].resp.completed, ready);
+    EXPECT_EQ(run.arrivals[0][0].resp.accepted, 1u);
+  }
+}
+
+TEST(HbmMemory, ConsecutiveReadResponsesStreamBackToBack) {
+  c::HbmConfig cfg;
+  cfg.channels = 1;
+  cfg.latency_cycles = 10;
+  // the second read (pushed in 1) issues in 5..8 and is ready in 19, the
+  // cycle after the first one's last beat (15..18): 8 beats without a gap
+  const BeatRun run = run_beats(cfg, {{read(0, 128, 1), read(4096, 128, 2)}}, 32);
+  ASSERT_EQ(run.beats.size(), 8u);
+  for (std::uint32_t i = 0; i < 8; ++i) {
+    EXPECT_EQ(run.beats[i].cycle, 15u + i);
+    EXPECT_EQ(run.beats[i].beat.tag, i < 4 ? 1u : 2u);
+    EXPECT_EQ(run.beats[i].beat.index, i % 4);
+    EXPECT_EQ(run.beats[i].beat.last, i % 4 == 3);
+  }
+  EXPECT_EQ(run.arrivals[0][0].valid, 19u);
+  EXPECT_EQ(run.arrivals[0][1].valid, 23u);
+}
+
+TEST(HbmMemory, WriteResponseIsOneBeat) {
+  c::HbmConfig cfg;
+  cfg.channels = 1;
+  cfg.latency_cycles = 10;
+  const BeatRun run = run_beats(cfg, {{c::MemRequest{0, 128, c::DramKind::kOut, true, 5}}}, 32);
+  ASSERT_EQ(run.beats.size(), 1u);
+  EXPECT_EQ(run.beats[0].cycle, 15u);
+  EXPECT_TRUE(run.beats[0].beat.write);
+  EXPECT_TRUE(run.beats[0].beat.last);
+  EXPECT_EQ(run.beats[0].beat.index, 0u);
+  EXPECT_EQ(run.beats[0].beat.tag, 5u);
+  EXPECT_EQ(run.arrivals[0][0].valid, 16u);
+}
+
+TEST(HbmMemory, BeatsWithoutJitterAreTheSameAsWithSeedZero) {
+  c::HbmConfig cfg;
+  cfg.channels = 2;
+  cfg.latency_cycles = 12;
+  const BeatRun base = run_beats(cfg, mixed_load(), 32);
+  cfg.jitter_max_extra_latency = 30;  // seed 0: no jitter whatever the amounts
+  cfg.jitter_stall_percent = 50;
+  const BeatRun zero = run_beats(cfg, mixed_load(), 32);
+  EXPECT_EQ(base.beats, zero.beats);
+  EXPECT_EQ(base.log, zero.log);
+}
+
+TEST(HbmMemory, JitterIsAPureFunctionOfTheSeed) {
+  const std::uint64_t seed = spatten::test::test_seed() | 1u;
+  c::HbmConfig cfg;
+  cfg.channels = 2;
+  cfg.latency_cycles = 12;
+  const BeatRun plain = run_beats(cfg, mixed_load(), 32);
+  cfg.jitter_seed = seed;
+  cfg.jitter_max_extra_latency = 20;
+  cfg.jitter_stall_percent = 25;
+  const BeatRun a = run_beats(cfg, mixed_load(), 32);
+  const BeatRun b = run_beats(cfg, mixed_load(), 32);
+  EXPECT_EQ(a.beats, b.beats) << "same seed, same timing";
+  EXPECT_EQ(a.log, b.log);
+  EXPECT_EQ(a.pushes, b.pushes);
+  EXPECT_NE(a.beats, plain.beats) << "jitter changes the timing";
+  cfg.jitter_seed = seed ^ 0x9e3779b9u;
+  const BeatRun other = run_beats(cfg, mixed_load(), 32);
+  EXPECT_NE(a.beats, other.beats) << "another seed, another timing";
+  EXPECT_NE(a.log, other.log);
+  // the data beats of every read are still consecutive and complete
+  for (const BeatRun* r : {&a, &other}) {
+    std::vector<std::uint32_t> next(3, 0);
+    std::vector<c::Cycle> last(3, 0);
+    for (const BeatAt& bt : r->beats) {
+      auto& n = next[static_cast<std::size_t>(bt.port)];
+      if (n > 0) {
+        EXPECT_EQ(bt.cycle, last[static_cast<std::size_t>(bt.port)] + 1) << "beats of one response are consecutive";
+      }
+      EXPECT_EQ(bt.beat.index, n);
+      n = bt.beat.last ? 0 : n + 1;
+      last[static_cast<std::size_t>(bt.port)] = bt.cycle;
+    }
+  }
+}
+
+TEST(HbmMemory, JitterAddsBoundedLatencyPerTransaction) {
+  // a lone one-transaction read: round trip latency + 1 + 2 plus the jitter of
+  // its transaction, 0 .. jitter_max_extra_latency
+  c::HbmConfig cfg;
+  cfg.channels = 1;
+  cfg.latency_cycles = 10;
+  cfg.jitter_max_extra_latency = 7;
+  std::vector<c::Cycle> seen;
+  for (std::uint64_t seed = 1; seed <= 64; ++seed) {
+    cfg.jitter_seed = seed;
+    const BeatRun run = run_beats(cfg, {{read(0, 32, 1)}}, 32);
+    const c::Cycle rt = run.arrivals[0][0].valid;
+    EXPECT_GE(rt, 13u);
+    EXPECT_LE(rt, 13u + 7u);
+    seen.push_back(rt);
+  }
+  std::sort(seen.begin(), seen.end());
+  EXPECT_GE(std::unique(seen.begin(), seen.end()) - seen.begin(), 4) << "the extra latency varies with the seed";
+}
+
+TEST(HbmMemory, StallPercentRefusesRequestsInTheHashedCycles) {
+  const std::uint64_t seed = spatten::test::test_seed() | 1u;
+  c::HbmConfig cfg;
+  cfg.channels = 1;
+  cfg.latency_cycles = 4;
+  cfg.max_outstanding = 1000;
+  cfg.jitter_seed = seed;
+  cfg.jitter_stall_percent = 50;
+  c::HbmMemory mem(cfg);
+  std::vector<c::LoggedRequest> log;
+  mem.set_request_log(&log);
+  const int p0 = mem.add_port("p0", 4, 4, 32);
+  const int p1 = mem.add_port("p1", 4, 4, 32);
+  int refused = 0, full = 0, offered = 0;
+  std::uint64_t sent = 0;
+  for (c::Cycle now = 0; now < 400; ++now) {
+    const bool had = mem.requests(p0).can_pop(now);
+    const std::size_t before = log.size();
+    mem.tick(now);
+    bool took = false;
+    for (std::size_t i = before; i < log.size(); ++i) took = took || log[i].port == p0;
+    if (had) {
+      ++offered;
+      EXPECT_EQ(took, !mem.refuses_request(p0, now)) << "cycle " << now;
+      if (!took) ++refused;
+    } else {
+      EXPECT_FALSE(took);
+    }
+    while (mem.responses(p0).can_pop(now)) mem.responses(p0).pop(now);
+    if (mem.requests(p0).can_push(now)) {
+      mem.requests(p0).push(now, read(sent * 32, 32, sent));
+      ++sent;
+    } else {
+      ++full;
+    }
+    EXPECT_FALSE(mem.requests(p1).can_pop(now));  // p1 idle: nothing to refuse
+  }
+  EXPECT_GT(full, 0) << "refusals fill the request FIFO: AXI back-pressure";
+  EXPECT_GT(refused, offered / 4);
+  EXPECT_LT(refused, offered * 3 / 4);
+  // the hash differs per port and is off without a seed or a percentage
+  int differ = 0;
+  for (c::Cycle t = 0; t < 200; ++t) differ += mem.refuses_request(p0, t) != mem.refuses_request(p1, t) ? 1 : 0;
+  EXPECT_GT(differ, 0);
+  cfg.jitter_stall_percent = 0;
+  c::HbmMemory calm(cfg);
+  cfg.jitter_stall_percent = 50;
+  cfg.jitter_seed = 0;
+  c::HbmMemory unseeded(cfg);
+  calm.add_port("p", 4, 4, 32);
+  unseeded.add_port("p", 4, 4, 32);
+  for (c::Cycle t = 0; t < 200; ++t) {
+    EXPECT_FALSE(calm.refuses_request(0, t));
+    EXPECT_FALSE(unseeded.refuses_request(0, t));
+  }
 }

@@ -39,6 +39,7 @@ SPATTEN_COSIM_VERILATED_BEGIN
 #include "verilated.h"
 SPATTEN_COSIM_VERILATED_END
 
+#include "spatten/cmodel/component.h"
 #include "spatten/cmodel/fifo.h"
 #include "spatten/cmodel/simulator.h"
 #include "spatten_test_seed.h"
@@ -183,6 +184,9 @@ struct MacSet {
   int m, d, latency;
   constexpr int rows() const { return m >= d ? m / d : 1; }
   constexpr int chunks() const { return m >= d ? 1 : (d + m - 1) / m; }
+  /// Cycles per row of a job of head dimension hd (1 .. d): the unit is laid
+  /// out for d, so only a chunked unit (m < d) gets faster for a smaller hd.
+  constexpr int chunks(int hd) const { return m >= d ? 1 : (hd + m - 1) / m; }
   /// The RTL's own elaboration check ($fatal) is only a warning under the
   /// cosim build's -Wno-fatal, so the tests check it too.
   constexpr bool latency_ok() const { return latency >= chunks() + 3; }
@@ -304,6 +308,88 @@ inline spatten::cmodel::Cycle cycle_limit(const MacSet& s, spatten::cmodel::Cycl
   return last + static_cast<spatten::cmodel::Cycle>(n * static_cast<std::size_t>(s.chunks()) +
                                                     static_cast<std::size_t>(s.latency) + 16);
 }
+
+/// A job's head dimension (1 .. s.d): the full d, or a random one with the
+/// edges of a chunked unit (hd <= m, hd on and next to a multiple of m).
+inline int pick_head_dim(const MacSet& s, std::mt19937_64& rng) {
+  const int mode = uni(rng, 0, 9);
+  int hd = s.d;
+  switch (mode) {
+    case 0:
+    case 1:
+    case 2: break;                                     // the largest head dimension
+    case 3: hd = uni(rng, 1, std::min(s.m, s.d)); break;  // fits the multipliers (one chunk)
+    case 4: hd = 1; break;
+    case 5:
+    case 6: {                                           // a chunk boundary, or one word either side
+      const int c = uni(rng, 1, std::max(1, s.d / s.m));
+      hd = std::clamp(c * s.m + uni(rng, -1, 1), 1, s.d);
+      break;
+    }
+    default: hd = uni(rng, 1, s.d); break;
+  }
+  return hd;
+}
+
+/// The cycle model's MacUnit (sim/cmodel units.h) under the run-time head
+/// dimension rule: the unit is laid out for max_head_dim, so it takes
+/// max(1, M / max_head_dim) rows per cycle when M >= max_head_dim, else one
+/// row per ceil(head_dim / M) cycles; a row taken in t has its result valid at
+/// t + latency. MacUnit::start is being changed to take (rows, head_dim,
+/// max_head_dim) to the same rule; until then the tests model it here.
+class MacRule final : public spatten::cmodel::Component {
+ public:
+  MacRule(std::string name, int multipliers, spatten::cmodel::Cycle latency, std::size_t result_depth)
+      : Component(std::move(name)), multipliers_(multipliers),
+        results_(result_depth, std::max<spatten::cmodel::Cycle>(latency, 1), this->name() + ".results") {}
+
+  spatten::cmodel::Fifo<int>& results() { return results_; }
+
+  template <class Work>
+  void start(spatten::cmodel::Fifo<int>* in, int rows, int head_dim, int max_head_dim, Work&& work) {
+    in_ = in;
+    left_ = rows;
+    work_ = std::forward<Work>(work);
+    per_cycle_ = multipliers_ >= max_head_dim ? multipliers_ / max_head_dim : 1;
+    cycles_per_row_ = multipliers_ >= max_head_dim ? 1 : (head_dim + multipliers_ - 1) / multipliers_;
+    free_at_ = 0;
+  }
+
+  spatten::cmodel::Activity tick(spatten::cmodel::Cycle now) override {
+    if (left_ == 0) return spatten::cmodel::Activity::kIdle;
+    if (now < free_at_) return spatten::cmodel::Activity::kBusy;
+    int took = 0;
+    while (took < per_cycle_ && left_ > 0 && in_->can_pop(now)) {
+      const int pos = in_->pop(now);
+      work_(pos);
+      results_.push(now, pos);
+      ++took;
+      --left_;
+    }
+    if (took == 0) return spatten::cmodel::Activity::kStalled;
+    free_at_ = now + static_cast<spatten::cmodel::Cycle>(cycles_per_row_);
+    return spatten::cmodel::Activity::kBusy;
+  }
+  spatten::cmodel::Cycle next_event(spatten::cmodel::Cycle now) const override {
+    if (left_ == 0) return spatten::cmodel::kNever;
+    if (now < free_at_) return now;
+    const spatten::cmodel::Cycle v = in_->next_valid();
+    return v == spatten::cmodel::kNever ? spatten::cmodel::kNever : std::max(now, v);
+  }
+  spatten::cmodel::Activity activity_while_waiting() const override {
+    return left_ == 0 ? spatten::cmodel::Activity::kIdle : spatten::cmodel::Activity::kStalled;
+  }
+
+ private:
+  int multipliers_;
+  spatten::cmodel::Fifo<int> results_;
+  spatten::cmodel::Fifo<int>* in_ = nullptr;
+  int left_ = 0;
+  std::function<void(int)> work_;
+  int per_cycle_ = 1;
+  int cycles_per_row_ = 1;
+  spatten::cmodel::Cycle free_at_ = 0;
+};
 
 /// Places the next k waiting rows (head, head + 1, ...) in order on k of the
 /// lanes chosen at random; on_lane[l] = row or -1.

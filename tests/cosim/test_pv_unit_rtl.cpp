@@ -1,12 +1,17 @@
 // The prob·V unit's RTL (hw/rtl/pv_unit.sv) under Verilator, job by job against
 //  * the golden model (values): out[d] == pv_finish(pv_accumulate over the
-//    job's rows) for every word d;
-//  * the cycle model (cycles): the same row arrival pattern drives a
-//    spatten::cmodel::MacUnit (pv_unit) and a CollectUnit (output_stage,
-//    lanes max(1, M), tail 1) inside a Simulator, wired as accelerator.cpp
-//    wires them; every row must be taken in the same cycle in both, and the
-//    RTL's done pulse must come in the cycle the output stage finishes.
-// Each parameter set runs jobs of random counts (1 .. 500) with random arrival
+//    job's rows and its first hd words) for every word d < hd, hd the job's
+//    head dimension (1 .. D), and out[d] == 0 for d >= hd;
+//  * the cycle model (cycles): the same row arrival pattern drives the
+//    MacUnit (pv_unit) rule with the run-time head dimension (cosim::MacRule:
+//    ROWS rows per cycle, or one row per ceil(hd/M) cycles when M < D) and a
+//    CollectUnit (output_stage, lanes max(1, M), tail 1) inside a Simulator,
+//    wired as accelerator.cpp wires them; every row must be taken in the same
+//    cycle in both, and the RTL's done pulse must come in the cycle the output
+//    stage finishes.
+// Each parameter set runs jobs of the full D or a random head dimension (hd <=
+// M, on and next to chunk boundaries) with garbage in the V words >= hd, of
+// random counts (1 .. 500) with random arrival
 // patterns (bursts, bubbles, slow trickles), probabilities summing to at most
 // 2^P (golden softmax rows, random splits of 2^P or less, one-hot on the most
 // negative V word, all equal, all zero), exact or MSB-only V words (random and
@@ -33,13 +38,14 @@ SPATTEN_COSIM_VERILATED_BEGIN
 #include "Vpv_unit_m16_d80_l8.h"
 #include "Vpv_unit_m24_d40_l5.h"
 #include "Vpv_unit_m256_d64_l8.h"
+#include "Vpv_unit_m32_d128_l7.h"
 #include "Vpv_unit_m64_d64_l8.h"
 SPATTEN_COSIM_VERILATED_END
 
 #include "spatten/attention.h"
 #include "spatten/cmodel/fifo.h"
 #include "spatten/cmodel/simulator.h"
-#include "spatten/cmodel/units.h"
+#include "spatten/cmodel/units.h"  // CollectUnit
 #include "spatten/quant.h"
 #include "spatten/softmax.h"
 #include "spatten_test_seed.h"
@@ -68,10 +74,13 @@ constexpr Set kM16D80{"pv_unit_m16_d80_l8", 16, 80, 8};
 constexpr Set kM256D64{"pv_unit_m256_d64_l8", 256, 64, 8};
 constexpr Set kM24D40{"pv_unit_m24_d40_l5", 24, 40, 5};
 constexpr Set kM100D48{"pv_unit_m100_d48_l4", 100, 48, 4};
+constexpr Set kM32D128{"pv_unit_m32_d128_l7", 32, 128, 7};
 static_assert(kM64D64.latency_ok() && kM16D80.latency_ok() && kM256D64.latency_ok() && kM24D40.latency_ok() &&
-                  kM100D48.latency_ok(),
+                  kM100D48.latency_ok() && kM32D128.latency_ok(),
               "pv_unit needs LATENCY >= ceil(D/M) + 3");
-static_assert(kM100D48.d <= PvCfg::max_head_dim && kM16D80.d <= PvCfg::max_head_dim, "D within max_head_dim");
+static_assert(kM100D48.d <= PvCfg::max_head_dim && kM16D80.d <= PvCfg::max_head_dim &&
+                  kM32D128.d <= PvCfg::max_head_dim,
+              "D within max_head_dim");
 
 using cosim::get_bits;
 using cosim::put_bits;
@@ -80,13 +89,15 @@ using cosim::uni;
 using cosim::word_bits;
 
 // ---- the cycle-model side -------------------------------------------------
-/// One job: the value rows (planes as the fetcher reads them), their
+/// One job: its head dimension, the value rows (planes as the fetcher reads
+/// them, hd words a row: the unit's words >= hd get garbage), their
 /// probabilities, and the cycle each row reaches the unit's input (the cycle
 /// it is first valid there, >= 1; the job starts in cycle 0).
 struct Job {
+  int hd = 0;
   bool exact = true;                      // reassembled words, else MSB-only
-  std::vector<std::int16_t> v_msb;        // n * D
-  std::vector<std::uint16_t> v_lsb;       // n * D
+  std::vector<std::int16_t> v_msb;        // n * hd
+  std::vector<std::uint16_t> v_lsb;       // n * hd
   std::vector<std::uint32_t> prob;        // n, sum <= 2^P
   std::vector<c::Cycle> arrival;
   std::string what;  // for messages
@@ -99,7 +110,7 @@ c::Cycle cmodel_cycles(const Set& s, const Job& j, bool skip, std::vector<c::Cyc
   const std::size_t n = j.rows();
   take.assign(n, c::kNever);
   c::Fifo<int> in(n + 1, 1, "value_rows");
-  c::MacUnit pv("pv_unit", s.m, static_cast<c::Cycle>(s.latency), n + 1);
+  cosim::MacRule pv("pv_unit", s.m, static_cast<c::Cycle>(s.latency), n + 1);
   c::CollectUnit output_stage("output_stage", std::max(1, s.m));
   cosim::ArrivalFeeder feed(in, cosim::push_cycles(j.arrival));
   c::Simulator sim(skip);
@@ -107,7 +118,7 @@ c::Cycle cmodel_cycles(const Set& s, const Job& j, bool skip, std::vector<c::Cyc
   sim.add(pv);
   sim.add(output_stage);
   c::Cycle finished = c::kNever;
-  pv.start(&in, static_cast<int>(n), s.d, [&](int row) { take[static_cast<std::size_t>(row)] = sim.now(); });
+  pv.start(&in, static_cast<int>(n), j.hd, s.d, [&](int row) { take[static_cast<std::size_t>(row)] = sim.now(); });
   output_stage.start(sim.now(), &pv.results(), static_cast<int>(n), 1, [&] { finished = sim.now(); });
   sim.run([&] { return finished != c::kNever; }, 1u << 24);
   return finished;
@@ -134,15 +145,16 @@ class PvRtl : public cosim::MacDut<Model> {
     top_->start = 0;
     Base::reset_edges(cycles);
   }
-  /// Drive start with `count` in the current cycle (no row valid).
-  void present_start(std::size_t count) {
+  /// Drive start with `count` and `hd` in the current cycle (no row valid).
+  void present_start(std::size_t count, int hd) {
     top_->start = 1;
     top_->count = static_cast<std::uint16_t>(count);
+    top_->head_dim = static_cast<std::uint8_t>(hd);
     top_->in_valid = 0;
     top_->eval();
   }
-  /// Present `lanes[i]` = row index or -1 on each lane (garbage on idle lanes);
-  /// start low, count scribbled.
+  /// Present `lanes[i]` = row index or -1 on each lane (garbage on idle lanes
+  /// and in words >= hd); start low, count and head_dim scribbled.
   void present(const Job& j, const std::vector<int>& lanes) {
     const Set& s = s_;
     std::uint32_t valid = 0;
@@ -151,8 +163,12 @@ class PvRtl : public cosim::MacDut<Model> {
       const int base = l * s.d * kVBits;
       if (r >= 0) {
         valid |= 1u << l;
-        const auto row = static_cast<std::size_t>(r) * static_cast<std::size_t>(s.d);
+        const auto row = static_cast<std::size_t>(r) * static_cast<std::size_t>(j.hd);
         for (int d = 0; d < s.d; ++d) {
+          if (d >= j.hd) {  // garbage: the fetcher may leave old data there
+            put_bits(top_->in_v, base + d * kVBits, kVBits, rng_());
+            continue;
+          }
           const std::size_t i = row + static_cast<std::size_t>(d);
           const std::int32_t w = j.exact ? g::reassemble<kVL>(j.v_msb[i], j.v_lsb[i]) : g::msb_only<kVL>(j.v_msb[i]);
           put_bits(top_->in_v, base + d * kVBits, kVBits, word_bits(w, kVBits));
@@ -166,6 +182,7 @@ class PvRtl : public cosim::MacDut<Model> {
     top_->in_valid = static_cast<std::uint8_t>(valid);
     top_->start = 0;
     top_->count = static_cast<std::uint16_t>(rng_() & ((1u << kCountBits) - 1));
+    top_->head_dim = static_cast<std::uint8_t>(rng_() & ((1u << cosim::clog2(s.d + 1)) - 1));
     top_->eval();
   }
   std::int32_t out(int d) const {
@@ -197,7 +214,8 @@ Job make_job(const Set& s, std::mt19937_64& rng, int index) {
   const int nmode = uni(rng, 0, 9);
   const int n = index < 6 ? uni(rng, 1, 3) : (nmode < 5 ? uni(rng, 1, 16) : nmode < 8 ? uni(rng, 17, 100) : uni(rng, 101, static_cast<std::int32_t>(kMaxRows)));
   const auto un = static_cast<std::size_t>(n);
-  const auto d = static_cast<std::size_t>(s.d);
+  j.hd = index < 3 ? s.d : cosim::pick_head_dim(s, rng);
+  const auto d = static_cast<std::size_t>(j.hd);  // words of a row in the job's planes
   j.exact = uni(rng, 0, 2) != 0;
   j.v_msb.resize(un * d);
   j.v_lsb.resize(un * d);
@@ -264,7 +282,7 @@ Job make_job(const Set& s, std::mt19937_64& rng, int index) {
   // arrivals
   cosim::ArrivalPattern arrivals(rng);
   for (int r = 0; r < n; ++r) j.arrival.push_back(arrivals.at(rng, r));
-  what << "job " << index << " (" << n << " rows, " << (j.exact ? "exact" : "MSB-only") << " V, prob mode " << pmode
+  what << "job " << index << " (" << n << " rows, hd " << j.hd << ", " << (j.exact ? "exact" : "MSB-only") << " V, prob mode " << pmode
        << ", arrival mode " << arrivals.mode << ")";
   j.what = what.str();
   return j;
@@ -285,6 +303,9 @@ void run_set(const Set& s, int min_jobs) {
   const auto d = static_cast<std::size_t>(s.d);
   long total_rows = 0;
   int jobs = 0, extremes = 0, stalls = 0, back_to_back = 0;  // coverage
+  // coverage: jobs with hd < D; of them one-chunk rows of a chunked unit, and hd not a multiple of M
+  int hd_jobs = 0, one_chunk_jobs = 0, partial_jobs = 0;
+  long hd_rows = 0;
   for (int ji = 0; jobs < min_jobs && fail.count() == 0; ++ji) {
     const Job j = make_job(s, rng, ji);
     const std::size_t n = j.rows();
@@ -299,9 +320,9 @@ void run_set(const Set& s, int min_jobs) {
     // expected values (golden) and cycles (cycle model)
     std::vector<std::int64_t> acc(d, 0);
     const g::KvPlanes kv{nullptr, nullptr, j.v_msb.data(), j.v_lsb.data()};
-    for (std::size_t r = 0; r < n; ++r) g::pv_accumulate<PvCfg>(acc.data(), j.prob[r], kv, static_cast<int>(r), s.d, j.exact);
-    std::vector<std::int32_t> expect(d);
-    g::pv_finish<PvCfg>(acc.data(), s.d, expect.data());
+    for (std::size_t r = 0; r < n; ++r) g::pv_accumulate<PvCfg>(acc.data(), j.prob[r], kv, static_cast<int>(r), j.hd, j.exact);
+    std::vector<std::int32_t> expect(d, 0);  // words >= hd: 0
+    g::pv_finish<PvCfg>(acc.data(), j.hd, expect.data());
     std::vector<c::Cycle> cm_take;
     const c::Cycle cm_done = cmodel_cycles(s, j, ji % 2 == 0, cm_take);
 
@@ -317,7 +338,7 @@ void run_set(const Set& s, int min_jobs) {
     const int gap = uni(rng, 0, 3) == 0 ? 0 : uni(rng, 1, 4);  // quiet cycles after done; 0: next start in the done cycle
     for (c::Cycle cyc = 0; cyc < limit; ++cyc) {
       if (cyc == 0) {
-        rtl.present_start(n);
+        rtl.present_start(n, j.hd);
       } else {
         while (arrived < n && j.arrival[arrived] <= cyc) ++arrived;
         const auto k = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(lanes), arrived - head));
@@ -375,16 +396,22 @@ void run_set(const Set& s, int min_jobs) {
     }
     total_rows += static_cast<long>(n);
     ++jobs;
+    if (j.hd < s.d) {
+      ++hd_jobs;
+      hd_rows += static_cast<long>(n);
+      one_chunk_jobs += (s.chunks() > 1 && s.chunks(j.hd) == 1) ? 1 : 0;
+      partial_jobs += j.hd % s.m != 0 ? 1 : 0;
+    }
 
     // once per set: a reset with a job in flight, then no done may come
     if (ji == 7) {
       const Job a = make_job(s, rng, 1000);
-      rtl.present_start(a.rows());
+      rtl.present_start(a.rows(), a.hd);
       rtl.edge();
       std::vector<int> all(static_cast<std::size_t>(lanes), -1);
       all[0] = 0;
       rtl.present(a, all);
-      for (int i = 0; i < s.chunks() + 1; ++i) rtl.edge();
+      for (int i = 0; i < s.chunks(a.hd) + 1; ++i) rtl.edge();
       rtl.reset(2);
       for (int i = 0; i < s.latency + 4; ++i) {
         top.in_valid = 0;
@@ -397,7 +424,9 @@ void run_set(const Set& s, int min_jobs) {
   }
   std::cout << "[ unit     ] " << s.name << ": " << jobs << " jobs, " << total_rows << " rows, " << fail.count()
             << " mismatches; " << extremes << " extreme output words, " << stalls
-            << " rows taken after their arrival cycle, " << back_to_back << " starts in the done cycle\n";
+            << " rows taken after their arrival cycle, " << back_to_back << " starts in the done cycle; " << hd_jobs
+            << " jobs (" << hd_rows << " rows) with hd < D (" << one_chunk_jobs << " with hd <= M < D, " << partial_jobs
+            << " with hd not a multiple of M)\n";
   EXPECT_EQ(fail.count(), 0);
 }
 
@@ -408,3 +437,4 @@ TEST(PvUnitRtl, M16D80OneRowPerFiveCycles) { run_set<Vpv_unit_m16_d80_l8>(kM16D8
 TEST(PvUnitRtl, M256D64FourRowsPerCycle) { run_set<Vpv_unit_m256_d64_l8>(kM256D64, 800); }
 TEST(PvUnitRtl, M24D40PartialChunkMinLatency) { run_set<Vpv_unit_m24_d40_l5>(kM24D40, 500); }
 TEST(PvUnitRtl, M100D48TwoRowsMinLatency) { run_set<Vpv_unit_m100_d48_l4>(kM100D48, 800); }
+TEST(PvUnitRtl, M32D128FourChunksMinLatency) { run_set<Vpv_unit_m32_d128_l7>(kM32D128, 500); }

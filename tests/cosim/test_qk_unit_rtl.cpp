@@ -1,12 +1,16 @@
 // The Q·K unit's RTL (hw/rtl/qk_unit.sv) under Verilator, row by row against
-//  * the golden model (values): logit == score_to_logit(dot_qk(q, k, D), scale);
-//  * the cycle model (cycles): the same row arrival pattern drives a
-//    spatten::cmodel::MacUnit inside a Simulator, and every row's result must
-//    appear in the same cycle in both.
+//  * the golden model (values): logit == score_to_logit(dot_qk(q, k, hd), scale)
+//    over the first hd words, hd the batch's head dimension (1 .. D);
+//  * the cycle model (cycles): the same row arrival pattern drives the
+//    MacUnit rule with the run-time head dimension (cosim::MacRule: ROWS rows
+//    per cycle, or one row per ceil(hd/M) cycles when M < D) inside a
+//    Simulator, and every row's result must appear in the same cycle in both.
 // Each parameter set runs batches of random rows (random, extreme and MSB-only
 // key words) with random arrival patterns (bursts, bubbles, slow trickles),
-// random or extreme queries and score scales, a reset with rows in flight, and
-// random lane placement of the rows of a cycle. SPATTEN_SEED replays a run.
+// random or extreme queries and score scales, the full D or a random head
+// dimension (hd <= M, on and next to chunk boundaries) with garbage in the key
+// and q words >= hd, a reset with rows in flight, and random lane placement of
+// the rows of a cycle. SPATTEN_SEED replays a run.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -26,12 +30,12 @@ SPATTEN_COSIM_VERILATED_BEGIN
 #include "Vqk_unit_m16_d80_l8.h"
 #include "Vqk_unit_m24_d40_l5.h"
 #include "Vqk_unit_m256_d64_l8.h"
+#include "Vqk_unit_m32_d128_l7.h"
 #include "Vqk_unit_m64_d64_l8.h"
 SPATTEN_COSIM_VERILATED_END
 
 #include "spatten/cmodel/fifo.h"
 #include "spatten/cmodel/simulator.h"
-#include "spatten/cmodel/units.h"
 #include "spatten/dot.h"
 #include "spatten_test_seed.h"
 
@@ -54,10 +58,13 @@ constexpr Set kM16D80{"qk_unit_m16_d80_l8", 16, 80, 8};
 constexpr Set kM256D64{"qk_unit_m256_d64_l8", 256, 64, 8};
 constexpr Set kM24D40{"qk_unit_m24_d40_l5", 24, 40, 5};
 constexpr Set kM100D48{"qk_unit_m100_d48_l4", 100, 48, 4};
+constexpr Set kM32D128{"qk_unit_m32_d128_l7", 32, 128, 7};
 static_assert(kM64D64.latency_ok() && kM16D80.latency_ok() && kM256D64.latency_ok() && kM24D40.latency_ok() &&
-                  kM100D48.latency_ok(),
+                  kM100D48.latency_ok() && kM32D128.latency_ok(),
               "qk_unit needs LATENCY >= ceil(D/M) + 3");
-static_assert(kM100D48.d <= QkCfg::max_head_dim && kM16D80.d <= QkCfg::max_head_dim, "D within max_head_dim");
+static_assert(kM100D48.d <= QkCfg::max_head_dim && kM16D80.d <= QkCfg::max_head_dim &&
+                  kM32D128.d <= QkCfg::max_head_dim,
+              "D within max_head_dim");
 
 using cosim::get_bits;
 using cosim::put_bits;
@@ -90,9 +97,11 @@ class ResultDrain final : public c::Component {
   std::vector<c::Cycle>& at_;
 };
 
-/// One batch: a query and scale, rows and the cycle each row reaches the unit's
-/// input (the cycle it is first valid there, >= 1).
+/// One batch: a head dimension, a query and scale, rows and the cycle each row
+/// reaches the unit's input (the cycle it is first valid there, >= 1). The
+/// query and key rows are D words; words >= hd are garbage the unit ignores.
 struct Batch {
+  int hd = 0;
   std::vector<std::int32_t> q;
   g::ScoreScale scale{};
   std::vector<std::vector<std::int32_t>> keys;
@@ -108,14 +117,14 @@ void cmodel_cycles(const Set& s, const Batch& b, bool skip, std::vector<c::Cycle
   take.assign(n, c::kNever);
   result.assign(n, c::kNever);
   c::Fifo<int> in(n + 1, 1, "qk_in");
-  c::MacUnit mac("qk_unit", s.m, static_cast<c::Cycle>(s.latency), n + 1);
+  cosim::MacRule mac("qk_unit", s.m, static_cast<c::Cycle>(s.latency), n + 1);
   cosim::ArrivalFeeder feed(in, cosim::push_cycles(b.arrival));
   ResultDrain drain(mac.results(), result);
   c::Simulator sim(skip);
   sim.add(feed);
   sim.add(mac);
   sim.add(drain);
-  mac.start(&in, static_cast<int>(n), s.d, [&](int row) { take[static_cast<std::size_t>(row)] = sim.now(); });
+  mac.start(&in, static_cast<int>(n), b.hd, s.d, [&](int row) { take[static_cast<std::size_t>(row)] = sim.now(); });
   sim.run([&] { return drain.count == n; }, 1u << 24);
 }
 
@@ -140,10 +149,11 @@ class QkRtl : public cosim::MacDut<Model> {
     top_->q_load = 0;
     Base::reset_edges(cycles);
   }
-  void load(const std::vector<std::int32_t>& q, g::ScoreScale scale) {
+  void load(const std::vector<std::int32_t>& q, g::ScoreScale scale, int hd) {
     for (int d = 0; d < s_.d; ++d) put_bits(top_->q_data, d * kQBits, kQBits, word_bits(q[static_cast<std::size_t>(d)], kQBits));
     top_->mult = static_cast<std::uint16_t>(scale.mult);
     top_->shift = static_cast<std::uint8_t>(scale.shift);
+    top_->head_dim = static_cast<std::uint8_t>(hd);
     top_->q_load = 1;
     top_->in_valid = 0;
     edge();
@@ -151,6 +161,7 @@ class QkRtl : public cosim::MacDut<Model> {
     // scribble over the load inputs: they must not matter any more
     top_->mult = static_cast<std::uint16_t>(rng_());
     top_->shift = static_cast<std::uint8_t>(rng_() & 63u);
+    top_->head_dim = static_cast<std::uint8_t>(rng_() & ((1u << cosim::clog2(s_.d + 1)) - 1));
     for (int d = 0; d < s_.d; ++d) put_bits(top_->q_data, d * kQBits, kQBits, rng_());
     top_->eval();
   }
@@ -191,6 +202,8 @@ Batch make_batch(const Set& s, std::mt19937_64& rng, int index) {
   Batch b;
   std::ostringstream what;
   const auto d = static_cast<std::size_t>(s.d);
+  b.hd = index < 2 ? s.d : cosim::pick_head_dim(s, rng);
+  const auto hd = static_cast<std::size_t>(b.hd);
   // query
   b.q.resize(d);
   const int qmode = index < 4 ? index : uni(rng, 0, 9);
@@ -202,6 +215,7 @@ Batch make_batch(const Set& s, std::mt19937_64& rng, int index) {
       case 3: b.q[i] = uni(rng, -4, 4); break;           // small
       default: b.q[i] = uni(rng, kQMin, kQMax); break;
     }
+    if (i >= hd) b.q[i] = uni(rng, kQMin, kQMax);  // garbage past the head dimension
   }
   // score scale: realistic factors from the host's formula, and the extremes
   const int smode = uni(rng, 0, 19);
@@ -237,12 +251,13 @@ Batch make_batch(const Set& s, std::mt19937_64& rng, int index) {
         case 5: k[i] = uni(rng, -3, 3); break;
         default: k[i] = uni(rng, kKMin, kKMax); break;
       }
+      if (i >= hd) k[i] = uni(rng, 0, 1) != 0 ? uni(rng, kKMin, kKMax) : (uni(rng, 0, 1) != 0 ? kKMin : kKMax);  // garbage
     }
     b.keys.push_back(std::move(k));
     b.arrival.push_back(arrivals.at(rng, r));
     b.pos.push_back((base_pos + static_cast<std::uint32_t>(r)) & ((1u << kPosBits) - 1));
   }
-  what << "batch " << index << " (" << n << " rows, query mode " << qmode << ", scale " << b.scale.mult << "/2^"
+  what << "batch " << index << " (" << n << " rows, hd " << b.hd << ", query mode " << qmode << ", scale " << b.scale.mult << "/2^"
        << b.scale.shift << ", arrival mode " << arrivals.mode << ")";
   b.what = what.str();
   return b;
@@ -263,17 +278,19 @@ void run_set(const Set& s, int min_rows) {
 
   const int lanes = s.rows();
   int total_rows = 0, batches = 0;
+  // coverage: rows with hd < D; of them one-chunk rows of a chunked unit, and rows with hd not a multiple of M
+  int hd_rows = 0, hd_batches = 0, one_chunk_rows = 0, partial_rows = 0;
   int clamped = 0, zero = 0, stalls = 0;  // coverage: clamped logits, zero logits, rows that queued (lanes or in_ready)
   for (int bi = 0; total_rows < min_rows && fail.count() == 0; ++bi) {
     const Batch b = make_batch(s, rng, bi);
     const std::size_t n = b.keys.size();
     if (top.idle == 0) fail("not idle before " + b.what);
-    rtl.load(b.q, b.scale);
+    rtl.load(b.q, b.scale, b.hd);
 
     // expected values (golden) and cycles (cycle model)
     std::vector<std::int32_t> expect(n);
     for (std::size_t r = 0; r < n; ++r)
-      expect[r] = g::score_to_logit<QkCfg>(g::dot_qk<QkCfg>(b.q.data(), b.keys[r].data(), s.d), b.scale);
+      expect[r] = g::score_to_logit<QkCfg>(g::dot_qk<QkCfg>(b.q.data(), b.keys[r].data(), b.hd), b.scale);
     std::vector<c::Cycle> cm_take, cm_result;
     cmodel_cycles(s, b, bi % 2 == 0, cm_take, cm_result);
 
@@ -333,15 +350,21 @@ void run_set(const Set& s, int min_rows) {
     }
     total_rows += static_cast<int>(n);
     ++batches;
+    if (b.hd < s.d) {
+      hd_rows += static_cast<int>(n);
+      ++hd_batches;
+      one_chunk_rows += (s.chunks() > 1 && s.chunks(b.hd) == 1) ? static_cast<int>(n) : 0;
+      partial_rows += b.hd % s.m != 0 ? static_cast<int>(n) : 0;
+    }
 
     // once per set: a reset with rows in flight, then nothing may come out
     if (bi == 3) {
       const Batch a = make_batch(s, rng, 100);
-      rtl.load(a.q, a.scale);
+      rtl.load(a.q, a.scale, a.hd);
       std::vector<int> all(static_cast<std::size_t>(lanes));
       for (int l = 0; l < lanes; ++l) all[static_cast<std::size_t>(l)] = std::min(l, static_cast<int>(a.keys.size()) - 1);
       rtl.present(a, all);
-      for (int i = 0; i < s.chunks() + 1; ++i) rtl.edge();
+      for (int i = 0; i < s.chunks(a.hd) + 1; ++i) rtl.edge();
       rtl.reset(2);
       for (int i = 0; i < s.latency + 4; ++i) {
         top.in_valid = 0;
@@ -354,7 +377,9 @@ void run_set(const Set& s, int min_rows) {
   }
   std::cout << "[ unit     ] " << s.name << ": " << total_rows << " rows in " << batches << " batches, " << fail.count()
             << " mismatches; " << clamped << " clamped, " << zero << " zero logits, " << stalls
-            << " rows taken after their arrival cycle\n";
+            << " rows taken after their arrival cycle; " << hd_rows << " rows in " << hd_batches
+            << " batches with hd < D (" << one_chunk_rows << " one-chunk rows with hd <= M < D, " << partial_rows
+            << " with hd not a multiple of M)\n";
   EXPECT_EQ(fail.count(), 0);
 }
 
@@ -365,3 +390,4 @@ TEST(QkUnitRtl, M16D80OneRowPerFiveCycles) { run_set<Vqk_unit_m16_d80_l8>(kM16D8
 TEST(QkUnitRtl, M256D64FourRowsPerCycle) { run_set<Vqk_unit_m256_d64_l8>(kM256D64, 20000); }
 TEST(QkUnitRtl, M24D40PartialChunkMinLatency) { run_set<Vqk_unit_m24_d40_l5>(kM24D40, 10000); }
 TEST(QkUnitRtl, M100D48TwoRowsMinLatency) { run_set<Vqk_unit_m100_d48_l4>(kM100D48, 20000); }
+TEST(QkUnitRtl, M32D128FourChunksMinLatency) { run_set<Vqk_unit_m32_d128_l7>(kM32D128, 10000); }

@@ -69,7 +69,11 @@ std::string generate_cpp_header(const AcceleratorPreset& p, std::string_view sou
 std::string generate_sv_package(const AcceleratorPreset& p, std::string_view source) {
   const std::string pkg = "spatten_" + config_ident(p.name) + "_pkg";
   std::string out = banner("//", source);
+  out += "// the file is named after the preset, the package after its identifier\n"
+         "/* verilator lint_off DECLFILENAME */\n";
   out += fmt::format("package {};\n", pkg);
+  out += "  // a package of shared constants: each module uses a subset of them\n"
+         "  /* verilator lint_off UNUSEDPARAM */\n";
   out += fmt::format("  localparam string NAME = \"{}\";\n", p.name);
   if (p.board) {
     out += fmt::format("  localparam string BOARD_NAME = \"{}\";\n", p.board->name);
@@ -83,6 +87,7 @@ std::string generate_sv_package(const AcceleratorPreset& p, std::string_view sou
       out += fmt::format("  localparam int unsigned {} = {};\n", upper(f.name), f.value);
     }
   }
+  out += "  /* verilator lint_on UNUSEDPARAM */\n";
   out += fmt::format("endpackage : {}\n", pkg);
   return out;
 }
@@ -516,6 +521,8 @@ std::string generate_kernel_sv(const KernelInterface& k, std::string_view source
   o += "// The kernel's host interface for the RTL kernel: register offsets, descriptor\n"
        "// field positions (bit positions in the little-endian descriptor) and a packed struct.\n";
   o += "package spatten_kernel_pkg;\n";
+  o += "  // a package of shared constants: each module uses a subset of them\n"
+       "  /* verilator lint_off UNUSEDPARAM */\n";
   o += fmt::format("  localparam string KERNEL_NAME = \"{}\";\n", k.name);
   o += fmt::format("  localparam string CONTROL_PROTOCOL = \"{}\";\n", k.control);
   for (const auto& r : k.control_registers) {
@@ -571,6 +578,7 @@ std::string generate_kernel_sv(const KernelInterface& k, std::string_view source
     o += fmt::format("  localparam int unsigned STATUS_{}_INDEX = {};\n", upper(k.status[i].name), i);
   }
   for (const auto& b : k.status_flags) o += fmt::format("  localparam int unsigned STATUS_{}_BIT = {};\n", upper(b.name), b.bit);
+  o += "  /* verilator lint_on UNUSEDPARAM */\n";
   o += "endpackage : spatten_kernel_pkg\n";
   return o;
 }

@@ -122,6 +122,8 @@ Accelerator::~Accelerator() = default;
 
 Cycle Accelerator::now() const { return u_->sim.now(); }
 
+HbmMemory& Accelerator::memory() { return u_->hbm; }
+
 HeadJobOutcome Accelerator::run_head(const HeadJobSpec& job) {
   if (job.n < 1 || job.n > Cfg::max_context) throw std::invalid_argument("head job: n out of range");
   if (job.head_dim < 1 || job.head_dim > Cfg::max_head_dim) throw std::invalid_argument("head job: head_dim out of range");
@@ -146,7 +148,9 @@ HeadJobOutcome Accelerator::run_head(const HeadJobSpec& job) {
   const std::uint32_t k_lsb_row = job.k_lsb_bits > 0 ? row_bytes(D, job.k_lsb_bits, tb) : 0;
   const bool msb_first = job.progressive && Cfg::k_lsb_bits > 0 && job.k_lsb_bits > 0;
 
+  int pass = 0;
   auto key_pass = [&](bool exact, std::vector<Plane> planes, bool fetch_live) {
+    o.key_start[pass] = u.sim.now();
     u.key_fetcher.start(job.live, nullptr, n, std::move(planes),
                         fetch_live ? std::optional<std::uint64_t>(job.live_addr) : std::nullopt);
     u.qk_unit.start(&u.key_fetcher.rows(), n, D, [&, exact](int pos) {
@@ -164,6 +168,7 @@ HeadJobOutcome Accelerator::run_head(const HeadJobSpec& job) {
                            softmax_done = true;
                          });
     u.run_until([&] { return softmax_done; });
+    o.softmax_done[pass++] = u.sim.now() - 1;
     u.ops.exp_ops += static_cast<std::uint64_t>(n);
     u.ops.prob_multiplies += static_cast<std::uint64_t>(n);
     u.ops.divisions += 1;
@@ -206,8 +211,10 @@ HeadJobOutcome Accelerator::run_head(const HeadJobSpec& job) {
   const Cycle topk = topk_cycles(o.result.value_topk);
   if (topk > 0) {
     bool done = false;
+    o.topk_start = u.sim.now();
     u.topk_engine.start(u.sim.now(), nullptr, 0, topk, [&] { done = true; });
     u.run_until([&] { return done; });
+    o.topk_done = u.sim.now() - 1;
     u.ops.topk_comparisons += o.result.value_topk.streamed + static_cast<std::uint64_t>(n);
   }
 
@@ -218,6 +225,7 @@ HeadJobOutcome Accelerator::run_head(const HeadJobSpec& job) {
     vplanes.push_back(Plane{job.v_lsb_base, row_bytes(D, job.v_lsb_bits, tb), DramKind::kV});
   std::vector<std::int64_t> acc(static_cast<std::size_t>(D), 0);
   const int kept = o.result.values_kept;
+  if (kept > 0) o.value_start = u.sim.now();
   u.value_fetcher.start(job.live, &o.value_sel, kept, vplanes, std::nullopt);
   u.pv_unit.start(&u.value_fetcher.rows(), kept, D, [&, exact_v](int pos) {
     golden::pv_accumulate<Cfg>(acc.data(), prob[static_cast<std::size_t>(pos)], job.kv, job.live[pos], D, exact_v);
@@ -225,6 +233,7 @@ HeadJobOutcome Accelerator::run_head(const HeadJobSpec& job) {
   bool pv_done = false;
   u.output_stage.start(u.sim.now(), &u.pv_unit.results(), kept, 1, [&] { pv_done = true; });
   u.run_until([&] { return pv_done; });
+  if (kept > 0) o.pv_done = u.sim.now() - 1;
   o.out.resize(static_cast<std::size_t>(D));
   golden::pv_finish<Cfg>(acc.data(), D, o.out.data());
   // head importance: sum_d |out[d]| (golden::head_output_magnitude), D adds

@@ -127,6 +127,7 @@ Activity HbmMemory::tick(Cycle now) {
     if (!p.req.can_pop(now) || refuses(pi, now)) continue;
     const MemRequest r = p.req.pop(now);
     if (r.bytes == 0) throw std::logic_error(name() + ": zero-byte request from port " + p.name);
+    if (log_ != nullptr) log_->push_back(LoggedRequest{now, static_cast<int>(pi), r.address, r.bytes, r.write});
     const std::uint64_t seq = p.next_seq++;
     const auto tb = static_cast<std::uint64_t>(cfg_.transaction_bytes);
     std::uint32_t txns = 0;

@@ -76,7 +76,7 @@ using ValueConfig = config::spatten_1_8;
 
 inline constexpr std::uint32_t kDescriptorBytes = 64;
 inline constexpr std::uint32_t kOutputWordBytes = 4;
-inline constexpr std::uint32_t kStatusBytes = 16;  ///< the kernel's per-job status record (4 int32 words)
+inline constexpr std::uint32_t kStatusBytes = 32;  ///< the RTL kernel writes its status record as one 32-byte beat (4 words + 4 reserved)
 inline constexpr Cycle kExpLatency = 4;         ///< exponent pipeline depth (table + interpolation + shift)
 inline constexpr Cycle kDividerCycles = 32;     ///< radix-4 62-bit reciprocal, one per row
 inline constexpr Cycle kNormalizeLatency = 2;   ///< multiply + shift
@@ -117,6 +117,15 @@ struct HeadJobOutcome {
   golden::HeadResult result;
   std::vector<int> value_sel;       ///< kept V positions
   Cycle start = 0, end = 0;
+  /// Phase boundaries (the cycles the RTL's job controller and units mark,
+  /// hw/rtl/job_controller.sv; kNever where the phase did not happen):
+  /// the first cycle of each key pass, the softmax's done cycle of each, the
+  /// value top-k's first and last cycle, the value pass's first cycle and the
+  /// prob·V unit's done cycle (both only when a row is kept).
+  Cycle key_start[2] = {kNever, kNever};
+  Cycle softmax_done[2] = {kNever, kNever};
+  Cycle topk_start = kNever, topk_done = kNever;
+  Cycle value_start = kNever, pv_done = kNever;
 };
 
 /// A cascade decision to time: the engine's stats for it and the ids written back.
@@ -140,6 +149,8 @@ class Accelerator {
 
   Cycle now() const;
   const AccelParams& params() const { return params_; }
+  /// The memory every unit talks to (for its request log and counters).
+  HbmMemory& memory();
   /// Cycles, DRAM bytes, per-unit counters and op counts so far.
   void fill(RunResult& r) const;
 

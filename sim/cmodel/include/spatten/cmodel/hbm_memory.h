@@ -43,6 +43,11 @@
 //    round trip = latency + ceil(B/bpc) + 2 cycles.
 //  * Accounting: bytes read and written by kind (K MSB, K LSB, V, Q, output,
 //    metadata), transactions per channel.
+//  * Request log (optional, set_request_log): every request the memory
+//    accepts, {cycle accepted, port, address, bytes, write}, in acceptance
+//    order (cycle, then port index); logging changes no timing. Two models
+//    given the same requests produce identical logs, which is how the RTL
+//    co-simulation's DRAM request stream is compared with the cycle model's.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -91,6 +96,16 @@ struct HbmConfig {
   void validate() const;
 };
 
+/// One request as the memory accepted it (HbmMemory::set_request_log).
+struct LoggedRequest {
+  Cycle cycle = 0;            ///< cycle the memory accepted it (popped it from the port's request FIFO)
+  int port = 0;
+  std::uint64_t address = 0;
+  std::uint32_t bytes = 0;
+  bool write = false;
+  bool operator==(const LoggedRequest&) const = default;
+};
+
 class HbmMemory final : public Component {
  public:
   explicit HbmMemory(const HbmConfig& cfg, std::string name = "hbm");
@@ -120,6 +135,11 @@ class HbmMemory final : public Component {
   Activity activity_while_waiting() const override;
 
   const HbmConfig& config() const { return cfg_; }
+  /// Appends every request the memory accepts from now on to *log (nullptr: no log).
+  void set_request_log(std::vector<LoggedRequest>* log) { log_ = log; }
+  /// True when the timing jitter makes `port` refuse a request in cycle `now`
+  /// (hash(seed, port, now) mod 100 < jitter_stall_percent; false without jitter).
+  bool refuses_request(int port, Cycle now) const { return refuses(static_cast<std::size_t>(port), now); }
   std::uint64_t bytes_read(DramKind k) const { return read_[static_cast<std::size_t>(k)]; }
   std::uint64_t bytes_written(DramKind k) const { return written_[static_cast<std::size_t>(k)]; }
   std::uint64_t bytes_total() const;
@@ -175,6 +195,7 @@ class HbmMemory final : public Component {
   std::vector<Channel> channels_;
   std::array<std::uint64_t, kDramKinds> read_{};
   std::array<std::uint64_t, kDramKinds> written_{};
+  std::vector<LoggedRequest>* log_ = nullptr;
 };
 
 }  // namespace spatten::cmodel

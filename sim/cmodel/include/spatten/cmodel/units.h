@@ -190,11 +190,11 @@ class RowFetcher final : public Component {
       Lane& l = lane_[j];
       if (l.slot.valid || l.waiting.size() >= max_outstanding_) continue;
       if (chunks_requested_ < chunks_total_) {
+        // whole transactions: a read moves whole beats (the last chunk's
+        // bytes past the list are read and ignored)
         const auto tb = static_cast<std::uint64_t>(mem_.config().transaction_bytes);
         const std::uint64_t off = static_cast<std::uint64_t>(chunks_requested_) * tb;
-        const std::uint64_t left = static_cast<std::uint64_t>(count_) * kLiveIdBytes - off;
-        l.slot.fill(now, MemRequest{live_addr_ + off, static_cast<std::uint32_t>(std::min(tb, left)), DramKind::kMeta,
-                                    false, 0});
+        l.slot.fill(now, MemRequest{live_addr_ + off, static_cast<std::uint32_t>(tb), DramKind::kMeta, false, 0});
         l.waiting.push_back(Outstanding{-1, chunks_requested_});
         ++chunks_requested_;
         did = true;

@@ -1,0 +1,410 @@
+// hw/rtl/row_fetcher.sv — the key/value fetcher: streams the rows (by token
+// id) of one or two DRAM planes over LANES AXI4 read masters, after reading
+// the live-token list when asked; credit-limited by the buffer its rows go
+// to; reports rows complete in fetch order. Cycle model:
+// sim/cmodel/include/spatten/cmodel/units.h, RowFetcher (key_fetcher and
+// value_fetcher share these lanes, as here: one instance serves both passes).
+//
+// A run (start pulse in cycle s with its job inputs, held stable until the
+// next start) fetches `count` rows. Fetch index i is row position
+// pos(i) = use_sel ? sel[i] : i, token tok(pos(i)) from the live-id memory,
+// plane p's row at plane_base[p] + tok << row_shift (row_shift = log2 of the
+// plane row's bytes; a row is row_beats beats of BEAT_BYTES).
+//
+// Cycle t of a run (s included), the cycle model's order:
+//  1. a response's last beat sampled at the edge that ends t-1 has left its
+//     lane's queue (queues are in request order per lane); so in cycle t,
+//     from the queue heads:
+//       chunks_in_order = min(chunks requested, the head chunk index of any
+//                             lane whose head is a chunk)
+//       ids_ready       = min(count, 8 * chunks_in_order)  (fetch_live; else all)
+//       rows_done       = min(next row to issue, the index of the oldest row
+//                             in any lane's queue: a lane queues its chunks
+//                             before its rows, so that is the entry after them)
+//     rows_done is registered as `delivered` (rows 0 .. delivered-1 are in
+//     the buffer, visible to the consumer in t+1: the cycle model pushes them
+//     to its row FIFO in t);
+//  2. (AR channel) a lane's request register is offered (ar_valid); it
+//     leaves at the edge if ar_ready;
+//  3. lanes in index order whose register is free after this edge
+//     (!ar_valid || ar_ready) and whose queue holds fewer than MAX_OUT
+//     entries get the next request: live-list chunks first (one BEAT_BYTES
+//     beat each, 8 ids), then the planes of row i on consecutive lanes, row
+//     i only when pos(i) < ids_ready and (its first plane) fewer than
+//     BUF_ROWS rows are issued and not taken by the consumer before t
+//     (issued - consumed < BUF_ROWS, `consumed` counting takes of earlier
+//     cycles). The first lane that cannot get a row ends the search.
+//  R beats: every beat on lane j (r_valid[j]; r_ready is always 1) belongs to
+//  the head of lane j's queue: a chunk's beat writes its 8 ids into the
+//  live-id memory; a plane's beat is passed to the buffer on bw_* (slot,
+//  plane id, beat index) in the same cycle; the last beat (r_last) pops the
+//  queue at the edge.
+//
+// Parameters
+//   LANES          memory lanes (hbm_channels_used)
+//   BEAT_BYTES     AXI data width in bytes (hbm_transaction_bytes); 32 (8 ids)
+//   BUF_ROWS       rows of the buffer filled (the credit), >= 1
+//   MAX_OUT        requests per lane in its register or awaiting data (hbm_max_outstanding)
+//   N_MAX          longest row list (max_context), >= 8
+//   MAX_ROW_BEATS  beats of the largest plane row, >= 1 (row_beats <= this)
+//   ROWS           position read ports (rows the consumer takes per cycle)
+//
+// The id and position memories are read asynchronously (LANES + ROWS ports):
+// fine for simulation and small presets; a large build would bank them.
+module row_fetcher #(
+  parameter int LANES = 2,
+  parameter int BEAT_BYTES = 32,
+  parameter int BUF_ROWS = 1024,
+  parameter int MAX_OUT = 128,
+  parameter int N_MAX = 4096,
+  parameter int MAX_ROW_BEATS = 8,
+  parameter int ROWS = 1,
+  parameter int P_SEL = 16,                     // position write lanes (the top-k engine's)
+  parameter int IW = $clog2(N_MAX + 1),         // counts and fetch indices; must keep this value
+  parameter int SLW = BUF_ROWS > 1 ? $clog2(BUF_ROWS) : 1,   // buffer slot; must keep this value
+  parameter int BIW = MAX_ROW_BEATS > 1 ? $clog2(MAX_ROW_BEATS) : 1  // beat index; must keep this value
+) (
+  input  logic                        clk,
+  input  logic                        rst_n,
+  // job
+  input  logic                        start,
+  input  logic [IW-1:0]               count,
+  input  logic                        two_planes,     // planes 0 and 1, else plane 0 only
+  input  logic [63:0]                 plane_base0,
+  input  logic [63:0]                 plane_base1,
+  input  logic                        plane_id0,      // the buffer half plane 0 fills (0 MSB, 1 LSB)
+  input  logic                        plane_id1,
+  input  logic [3:0]                  row_shift,      // log2(plane row bytes)
+  input  logic [7:0]                  row_beats_m1,   // beats per plane row - 1
+  input  logic                        fetch_live,
+  input  logic [63:0]                 live_addr,
+  input  logic                        use_sel,
+  // consumer: rows taken this cycle (in fetch order)
+  input  logic [$clog2(ROWS + 1)-1:0] take,
+  output logic [IW-1:0]               delivered,      // rows 0 .. delivered-1 complete
+  output logic                        busy,
+  // position and token read ports for the consumer
+  input  logic [ROWS-1:0][IW-1:0]     pos_rd_index,
+  output logic [ROWS-1:0][IW-1:0]     pos_rd,
+  // the selected positions (top-k output stream): cleared by sel_clear,
+  // then the valid lanes of each cycle are the next entries
+  input  logic                        sel_clear,
+  input  logic [P_SEL-1:0]            sel_wr_valid,
+  input  logic [P_SEL*IW-1:0]         sel_wr_index,
+  // AXI4 read masters (one per lane)
+  output logic [LANES-1:0]            ar_valid,
+  input  logic [LANES-1:0]            ar_ready,
+  output logic [LANES*64-1:0]         ar_addr,
+  output logic [LANES*8-1:0]          ar_len,
+  input  logic [LANES-1:0]            r_valid,
+  input  logic [LANES*BEAT_BYTES*8-1:0] r_data,
+  input  logic [LANES-1:0]            r_last,
+  output logic [LANES-1:0]            r_ready,
+  // plane beats to the buffer
+  output logic [LANES-1:0]            bw_valid,
+  output logic [LANES*SLW-1:0]        bw_slot,
+  output logic [LANES-1:0]            bw_plane,
+  output logic [LANES*BIW-1:0]        bw_beat,
+  output logic [LANES*BEAT_BYTES*8-1:0] bw_data
+);
+  localparam int IDS_PER_BEAT = BEAT_BYTES / 4;
+  localparam int NCH = (N_MAX + IDS_PER_BEAT - 1) / IDS_PER_BEAT;   // live-list chunks
+  localparam int CHW = $clog2(NCH + 1);
+  localparam int OW = $clog2(MAX_OUT + 1);
+  localparam int QW = MAX_OUT > 1 ? $clog2(MAX_OUT) : 1;
+  localparam int EW = 1 + IW + SLW + 1;        // queue entry: chunk, index, slot, plane id
+  localparam int AW = N_MAX > 1 ? $clog2(N_MAX) : 1;   // position memory address
+  localparam int CAW = NCH > 1 ? $clog2(NCH) : 1;      // id memory address
+  localparam logic [IW-1:0] IDS_IW = IW'(IDS_PER_BEAT);
+  localparam logic [SLW-1:0] LAST_SLOT = SLW'(BUF_ROWS - 1);
+  localparam logic [OW-1:0] MAX_OUT_OW = OW'(MAX_OUT);
+
+  generate
+    if (BEAT_BYTES != 32) begin : g_bad_beat
+      $fatal(1, "row_fetcher: BEAT_BYTES must be 32 (8 token ids per beat)");
+    end
+    if (N_MAX < 8 || BUF_ROWS < 1 || MAX_OUT < 1 || LANES < 1 || ROWS < 1) begin : g_bad_size
+      $fatal(1, "row_fetcher: bad size parameters");
+    end
+  endgenerate
+
+  // ------------------------------------------------------------ memories
+  logic [BEAT_BYTES*8-1:0] live_mem [NCH];   // token ids by position, one chunk (8 ids) per entry
+  logic [IW-1:0] sel_pos [N_MAX];     // selected positions by fetch index
+  logic [IW-1:0] sel_cnt;
+
+  // per-lane queues: entries in request order (in the AR register or awaiting data)
+  logic [EW-1:0] q_mem [LANES*MAX_OUT];
+  logic [QW-1:0] q_head [LANES];
+  logic [QW-1:0] q_tail [LANES];
+  logic [OW-1:0] q_cnt  [LANES];
+  logic [BIW-1:0] beat_cnt [LANES];
+
+  // AR registers
+  logic [63:0]   ar_addr_r [LANES];
+  logic [7:0]    ar_len_r  [LANES];
+  logic [LANES-1:0] ar_valid_r;
+
+  // run state
+  logic          active;
+  logic [IW-1:0] next_row;
+  logic          next_plane;           // 1: plane 1 of next_row is next
+  logic [IW-1:0] issued;               // rows whose first plane was requested
+  logic [IW-1:0] consumed;
+  logic [SLW-1:0] issue_slot;          // slot of row `issued`
+  logic [CHW-1:0] chunks_req;
+  logic [CHW-1:0] chunks_total;
+  logic [IW-1:0] delivered_r;
+
+  // effective state in cycle t (the start cycle begins a fresh run)
+  logic          c_active;
+  logic [IW-1:0] c_next_row, c_issued, c_consumed;
+  logic          c_next_plane;
+  logic [SLW-1:0] c_issue_slot;
+  logic [CHW-1:0] c_chunks_req, c_chunks_total;
+
+  always_comb begin
+    if (start) begin
+      c_active = count != '0;
+      c_next_row = '0;
+      c_next_plane = 1'b0;
+      c_issued = '0;
+      c_consumed = '0;
+      c_issue_slot = '0;
+      c_chunks_req = '0;
+      c_chunks_total = fetch_live ? CHW'((32'(count) + IDS_PER_BEAT - 1) / IDS_PER_BEAT) : '0;
+    end else begin
+      c_active = active;
+      c_next_row = next_row;
+      c_next_plane = next_plane;
+      c_issued = issued;
+      c_consumed = consumed;
+      c_issue_slot = issue_slot;
+      c_chunks_req = chunks_req;
+      c_chunks_total = chunks_total;
+    end
+  end
+
+  // ------------------------------------------------ 1. heads: ids and rows done
+  logic [CHW-1:0] chunks_in_order;
+  logic [IW-1:0]  ids_ready;
+  logic           ids_all;
+  logic [IW-1:0]  rows_done;
+  // each lane's queue head, and its first row entry: a lane's queue holds its
+  // live-list chunks first (every chunk is requested before any row), so the
+  // oldest row of a lane sits q_chunks entries behind the head
+  logic [EW-1:0] head_e [LANES];
+  logic [EW-1:0] first_row_e [LANES];
+  logic [OW-1:0] q_chunks [LANES];
+  always_comb begin
+    for (int j = 0; j < LANES; j++) begin
+      head_e[j] = q_mem[j * MAX_OUT + int'(q_head[j])];
+      first_row_e[j] = q_mem[j * MAX_OUT + (int'(q_head[j]) + int'(q_chunks[j])) % MAX_OUT];
+    end
+  end
+  always_comb begin
+    chunks_in_order = c_chunks_req;
+    rows_done = c_next_row;
+    for (int j = 0; j < LANES; j++) begin
+      if (q_chunks[j] != '0) begin
+        if (CHW'(head_e[j][EW-2 -: IW]) < chunks_in_order) chunks_in_order = CHW'(head_e[j][EW-2 -: IW]);
+      end
+      if (q_cnt[j] > q_chunks[j]) begin
+        if (first_row_e[j][EW-2 -: IW] < rows_done) rows_done = first_row_e[j][EW-2 -: IW];
+      end
+    end
+  end
+  always_comb begin
+    ids_all = !fetch_live;
+    ids_ready = (32'(chunks_in_order) * IDS_PER_BEAT >= 32'(count)) ? count : IW'(32'(chunks_in_order) * IDS_PER_BEAT);
+  end
+
+  function automatic logic [IW-1:0] position(input logic [IW-1:0] idx, input logic sel);
+    position = sel ? sel_pos[AW'(idx)] : idx;
+  endfunction
+
+  // ------------------------------------------------ 3. fill the AR registers
+  logic [LANES-1:0]  fill;
+  logic [LANES-1:0]  fill_chunk;
+  logic [LANES*IW-1:0] fill_index;      // row fetch index or chunk index
+  logic [LANES*SLW-1:0] fill_slot;
+  logic [LANES-1:0]  fill_plane;        // plane id (buffer half)
+  logic [LANES*64-1:0] fill_addr;
+  logic [LANES*8-1:0] fill_len;
+  logic [IW-1:0]     n_next_row, n_issued;
+  logic              n_next_plane;
+  logic [SLW-1:0]    n_issue_slot;
+  logic [CHW-1:0]    n_chunks_req;
+  always_comb begin
+    logic stop;
+    logic [IW-1:0] pos;
+    logic [31:0] tok;
+    logic [63:0] base;
+    n_next_row = c_next_row;
+    n_next_plane = c_next_plane;
+    n_issued = c_issued;
+    n_issue_slot = c_issue_slot;
+    n_chunks_req = c_chunks_req;
+    fill = '0;
+    fill_chunk = '0;
+    fill_index = '0;
+    fill_slot = '0;
+    fill_plane = '0;
+    fill_addr = '0;
+    fill_len = '0;
+    stop = !c_active;
+    pos = '0;
+    tok = '0;
+    base = '0;
+    for (int j = 0; j < LANES; j++) begin
+      if (!stop && (!ar_valid_r[j] || ar_ready[j]) && q_cnt[j] < MAX_OUT_OW) begin
+        if (n_chunks_req < c_chunks_total) begin
+          fill[j] = 1'b1;
+          fill_chunk[j] = 1'b1;
+          fill_index[j*IW +: IW] = IW'(n_chunks_req);
+          fill_addr[j*64 +: 64] = live_addr + 64'(n_chunks_req) * 64'(BEAT_BYTES);
+          fill_len[j*8 +: 8] = 8'd0;
+          n_chunks_req = n_chunks_req + 1'b1;
+        end else begin
+          pos = n_next_row < count ? position(n_next_row, use_sel) : '0;
+          if (n_next_row >= count || (!ids_all && pos >= ids_ready) ||
+              (!n_next_plane && (n_issued - c_consumed) >= IW'(BUF_ROWS))) begin
+            stop = 1'b1;
+          end else begin
+            tok = live_mem[CAW'(pos / IDS_IW)][(int'(pos) % IDS_PER_BEAT) * 32 +: 32];
+            base = n_next_plane ? plane_base1 : plane_base0;
+            fill[j] = 1'b1;
+            fill_index[j*IW +: IW] = n_next_row;
+            fill_plane[j] = n_next_plane ? plane_id1 : plane_id0;
+            fill_addr[j*64 +: 64] = base + (64'(tok) << row_shift);
+            fill_len[j*8 +: 8] = row_beats_m1;
+            if (!n_next_plane) begin
+              fill_slot[j*SLW +: SLW] = n_issue_slot;
+              n_issued = n_issued + 1'b1;
+              n_issue_slot = n_issue_slot == LAST_SLOT ? '0 : n_issue_slot + 1'b1;
+            end else begin
+              // plane 1 goes to the slot plane 0 took
+              fill_slot[j*SLW +: SLW] = n_issue_slot == '0 ? LAST_SLOT : n_issue_slot - 1'b1;
+            end
+            if (two_planes && !n_next_plane) begin
+              n_next_plane = 1'b1;
+            end else begin
+              n_next_plane = 1'b0;
+              n_next_row = n_next_row + 1'b1;
+            end
+          end
+        end
+      end
+    end
+  end
+
+  // ------------------------------------------------ R beats
+  always_comb begin
+    r_ready = '1;
+    bw_valid = '0;
+    bw_slot = '0;
+    bw_plane = '0;
+    bw_beat = '0;
+    bw_data = r_data;
+    for (int j = 0; j < LANES; j++) begin
+      if (r_valid[j] && q_cnt[j] != '0 && !head_e[j][EW-1]) begin
+        bw_valid[j] = 1'b1;
+        bw_slot[j*SLW +: SLW] = head_e[j][1 +: SLW];
+        bw_plane[j] = head_e[j][0];
+        bw_beat[j*BIW +: BIW] = beat_cnt[j];
+      end
+    end
+  end
+
+  // ------------------------------------------------ outputs
+  always_comb begin
+    ar_valid = ar_valid_r;
+    for (int j = 0; j < LANES; j++) begin
+      ar_addr[j*64 +: 64] = ar_addr_r[j];
+      ar_len[j*8 +: 8] = ar_len_r[j];
+    end
+    for (int r = 0; r < ROWS; r++) pos_rd[r] = position(pos_rd_index[r], use_sel);
+  end
+  assign delivered = delivered_r;
+  assign busy = active;
+
+  // ------------------------------------------------ state
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      active <= 1'b0;
+      next_row <= '0;
+      next_plane <= 1'b0;
+      issued <= '0;
+      consumed <= '0;
+      issue_slot <= '0;
+      chunks_req <= '0;
+      chunks_total <= '0;
+      delivered_r <= '0;
+      ar_valid_r <= '0;
+      sel_cnt <= '0;
+      for (int j = 0; j < LANES; j++) begin
+        q_head[j] <= '0;
+        q_tail[j] <= '0;
+        q_cnt[j] <= '0;
+        q_chunks[j] <= '0;
+        beat_cnt[j] <= '0;
+      end
+    end else begin
+      // selected positions
+      if (sel_clear) begin
+        sel_cnt <= '0;
+      end else begin
+        logic [IW-1:0] w;
+        w = sel_cnt;
+        for (int l = 0; l < P_SEL; l++) begin
+          if (sel_wr_valid[l]) begin
+            sel_pos[AW'(w)] <= sel_wr_index[l*IW +: IW];
+            w = w + 1'b1;
+          end
+        end
+        sel_cnt <= w;
+      end
+      // run counters
+      active <= c_active && (rows_done != count);
+      next_row <= n_next_row;
+      next_plane <= n_next_plane;
+      issued <= n_issued;
+      consumed <= c_consumed + IW'(take);
+      issue_slot <= n_issue_slot;
+      chunks_req <= n_chunks_req;
+      chunks_total <= c_chunks_total;
+      delivered_r <= start ? '0 : rows_done;
+      // lanes: AR registers, queues, beats
+      for (int j = 0; j < LANES; j++) begin
+        logic [OW-1:0] cnt;
+        logic [OW-1:0] chunks;
+        cnt = q_cnt[j];
+        chunks = q_chunks[j];
+        if (ar_valid_r[j] && ar_ready[j]) ar_valid_r[j] <= 1'b0;
+        if (r_valid[j] && q_cnt[j] != '0) begin
+          if (head_e[j][EW-1]) live_mem[CAW'(head_e[j][EW-2 -: IW])] <= r_data[j*BEAT_BYTES*8 +: BEAT_BYTES*8];
+          if (r_last[j]) begin
+            if (head_e[j][EW-1]) chunks = chunks - 1'b1;
+            beat_cnt[j] <= '0;
+            q_head[j] <= q_head[j] == QW'(MAX_OUT - 1) ? '0 : q_head[j] + 1'b1;
+            cnt = cnt - 1'b1;
+          end else begin
+            beat_cnt[j] <= beat_cnt[j] + 1'b1;
+          end
+        end
+        if (fill[j]) begin
+          ar_valid_r[j] <= 1'b1;
+          ar_addr_r[j] <= fill_addr[j*64 +: 64];
+          ar_len_r[j] <= fill_len[j*8 +: 8];
+          q_mem[j * MAX_OUT + int'(q_tail[j])] <= {fill_chunk[j], fill_index[j*IW +: IW], fill_slot[j*SLW +: SLW],
+                                                   fill_plane[j]};
+          q_tail[j] <= q_tail[j] == QW'(MAX_OUT - 1) ? '0 : q_tail[j] + 1'b1;
+          cnt = cnt + 1'b1;
+          if (fill_chunk[j]) chunks = chunks + 1'b1;
+        end
+        q_cnt[j] <= cnt;
+        q_chunks[j] <= chunks;
+      end
+    end
+  end
+endmodule

@@ -1,0 +1,141 @@
+// Workloads of the whole-kernel co-simulation (kernel_cosim.h,
+// tests/cosim/test_kernel_rtl.cpp, tools/spatten_cosim.cpp): head jobs with
+// their data, laid out in device memory exactly as the kernel interface
+// (models/kernel/spatten-kernel.yaml) and the RTL kernel's alignment rules
+// (hw/rtl/job_controller.sv) say; the golden result of each job; and the
+// cycle model's run of the same jobs with the same memory layout and timing.
+//
+// Layout (one call): six buffers at 4 KiB-aligned addresses, one per pointer
+// argument. Each job has its own cache slice of `tokens` rows in each plane
+// buffer (int16 words, row t of a slice at t * head_dim, slices a multiple of
+// head_dim apart with a gap); `meta` holds the descriptors (from
+// kDescOffsetWords on), then the live lists (8-word aligned), then the
+// queries (head_dim-aligned); `out` holds the outputs (head_dim-aligned) and
+// the status records (8-word aligned), every other word a sentinel the kernel
+// must leave alone.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "axi_memory.h"
+#include "spatten/attention.h"
+#include "spatten/cmodel/accelerator.h"
+#include "spatten/cmodel/run.h"
+
+namespace spatten::cosim {
+
+using KernelCfg = cmodel::ValueConfig;
+
+/// One head job and its data.
+struct KernelJob {
+  std::string kind;   ///< what the job covers (for messages)
+  int tokens = 0;     ///< rows of its cache slice
+  std::vector<std::int16_t> k_msb, v_msb;
+  std::vector<std::uint16_t> k_lsb, v_lsb;
+  std::vector<std::int32_t> q;
+  std::vector<int> live;
+  golden::HeadJob job;  ///< n, head_dim, scale, progressive, threshold, value_keep
+  golden::KvPlanes planes() const { return {k_msb.data(), k_lsb.data(), v_msb.data(), v_lsb.data()}; }
+};
+
+/// A job of `tokens` cache rows of `head_dim` words with random K/V (normal,
+/// quantized to the preset's planes), a live list keeping each token with
+/// probability keep_fraction (the newest always), and a query peaked on one
+/// live token by `peak` (0: random); the score scale maps the logits to
+/// about `logit_spread` units.
+KernelJob make_job(std::mt19937_64& rng, std::string kind, int tokens, int head_dim, double keep_fraction,
+                   double peak);
+
+/// The golden result of a job: output words and the status record.
+struct KernelResult {
+  std::vector<std::int32_t> out;
+  std::uint32_t status[4] = {0, 0, 0, 0};
+  bool operator==(const KernelResult&) const = default;
+};
+KernelResult golden_result(const KernelJob& j);
+
+/// A device memory image of one call.
+struct KernelImage {
+  struct Buffer {
+    std::string name;
+    std::uint64_t base = 0;
+    std::vector<std::uint8_t> bytes;
+  };
+  struct Region {
+    std::uint64_t base, bytes;
+    cmodel::DramKind kind;
+    std::string name;
+  };
+  std::uint64_t k_msb = 0, k_lsb = 0, v_msb = 0, v_lsb = 0, meta = 0, out = 0;  ///< pointer arguments
+  std::uint32_t num_jobs = 0;
+  std::uint32_t desc_offset = 0;  ///< words
+  std::vector<Buffer> buffers;
+  std::vector<Region> regions;
+  struct JobPlace {
+    std::uint32_t k_msb_off, k_lsb_off, v_msb_off, v_lsb_off;  ///< element offsets of token 0
+    std::uint32_t live_off, query_off, out_off, status_off;  ///< word offsets
+  };
+  std::vector<JobPlace> place;
+};
+
+inline constexpr std::uint32_t kDescOffsetWords = 16;
+inline constexpr std::int32_t kOutSentinel = 0x5A5A5A5A;
+
+/// Lays out the jobs (their head dimensions must be powers of two, 16 ..
+/// max_head_dim) and writes descriptors, lists, queries and planes.
+KernelImage lay_out(const std::vector<KernelJob>& jobs);
+
+/// Copies the image into the memory (bytes and regions).
+void load(AxiMemory& mem, const KernelImage& img);
+
+/// Job i's output and status as the kernel left them in `mem`; `untouched`
+/// is set false (with `why`) when a sentinel word outside every output and
+/// status record changed.
+KernelResult read_result(const AxiMemory& mem, const KernelImage& img, const std::vector<KernelJob>& jobs,
+                         std::size_t i);
+bool sentinels_intact(const AxiMemory& mem, const KernelImage& img, const std::vector<KernelJob>& jobs,
+                      std::string* why);
+
+/// The cycle model's run of the call: the same jobs at the same addresses
+/// (16-bit plane words, 32-bit query words, a status write per job), on a
+/// fresh Accelerator of `params` (its HBM timing, jitter included). Cycle 0 is
+/// the first cycle of job 0.
+struct CmodelCall {
+  std::vector<cmodel::HeadJobOutcome> jobs;
+  std::vector<cmodel::LoggedRequest> requests;
+  cmodel::RunResult run;
+};
+CmodelCall run_cmodel(const cmodel::AccelParams& params, const KernelImage& img, const std::vector<KernelJob>& jobs);
+
+/// The cycles the RTL marked for one job, relative to X0 (kNever: not seen).
+struct RtlJobEvents {
+  cmodel::Cycle start = cmodel::kNever;
+  cmodel::Cycle key_start[2] = {cmodel::kNever, cmodel::kNever};
+  cmodel::Cycle softmax_done[2] = {cmodel::kNever, cmodel::kNever};
+  cmodel::Cycle topk_start = cmodel::kNever, topk_done = cmodel::kNever;
+  cmodel::Cycle value_start = cmodel::kNever, pv_done = cmodel::kNever;
+};
+
+/// What one call left behind.
+struct RtlCall {
+  std::vector<RtlJobEvents> jobs;
+  std::vector<KernelResult> results;
+  std::vector<cmodel::LoggedRequest> requests;
+  cmodel::Cycle x0 = cmodel::kNever;        ///< absolute cycle of job 0's first cycle
+  cmodel::Cycle done = cmodel::kNever;      ///< ap_done, relative to X0
+  cmodel::Cycle cycles = 0;                 ///< RTL cycles the call took (ap_start write to interrupt)
+  bool sentinels_ok = true;
+  std::string sentinel_why;
+  std::array<std::uint64_t, cmodel::kDramKinds> bytes{};  ///< read + written by kind
+};
+
+/// Compares an RTL call with the cycle model's and golden; returns "" when
+/// they agree, else the first divergence (unit, job, cycle, expected, actual).
+std::string compare(const RtlCall& rtl, const CmodelCall& cm, const std::vector<KernelJob>& jobs,
+                    const std::vector<KernelResult>& golden);
+
+}  // namespace spatten::cosim
