@@ -236,6 +236,8 @@ module job_controller
   assign key_msbs_on_chip = 32'(n_r) <= 32'(KEY_ROWS);
 
   // W data of OUT: output beats then the status beat
+  logic no_rows;
+  assign no_rows = keep_r == '0;
   always_comb begin
     w_data = '0;
     w_strb = 32'hFFFF_FFFF;
@@ -243,7 +245,8 @@ module job_controller
     w_valid = state == S_OUT_WAIT && w_beat <= out_beats;
     if (w_beat < out_beats) begin
       for (int k = 0; k < 8; k++) begin
-        if (int'(w_beat) * 8 + k < D_MAX)
+        // no kept row: the output is zero (the prob·V unit did not run)
+        if (int'(w_beat) * 8 + k < D_MAX && !no_rows)
           w_data[k*32 +: 32] = 32'(signed'(pv_out[(int'(w_beat) * 8 + k) * OUT_BITS +: OUT_BITS]));
       end
       w_last = w_beat + 1'b1 == out_beats;   // the output is one burst

@@ -75,7 +75,7 @@ module mac_array #(
   // ---- words in use -----------------------------------------------------------
   logic [D-1:0] word_on;             // word d < head_dim
   always_comb begin
-    for (int d = 0; d < D; d++) word_on[d] = head_dim >= HD_BITS'($unsigned(d));
+    for (int d = 0; d < D; d++) word_on[d] = head_dim > HD_BITS'($unsigned(d));
   end
 
   // ---- operands of the multipliers, per lane and multiplier ------------------

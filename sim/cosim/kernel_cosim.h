@@ -151,6 +151,7 @@ class KernelCosim {
   void reset(int cycles = 4) {
     top_->ap_rst_n = 0;
     mem_.reset();
+    mem_started_ = false;
     for (int i = 0; i < cycles; ++i) step();
     top_->ap_rst_n = 1;
     step();

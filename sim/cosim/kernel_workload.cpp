@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
 
 #include "spatten/kernel/interface.h"
+#include "spatten/models/presets.h"
 #include "spatten/quant.h"
 
 namespace spatten::cosim {
@@ -287,6 +290,26 @@ std::string compare(const RtlCall& rtl, const CmodelCall& cm, const std::vector<
     }
   }
   if (!rtl.sentinels_ok) return "out buffer: " + rtl.sentinel_why;
+  // the DRAM request stream
+  const std::size_t n = std::min(rtl.requests.size(), cm.requests.size());
+  for (std::size_t k = 0; k < n; ++k) {
+    const cmodel::LoggedRequest& a = cm.requests[k];
+    const cmodel::LoggedRequest& b = rtl.requests[k];
+    if (!(a == b)) {
+      auto show = [](const cmodel::LoggedRequest& x) {
+        std::ostringstream o;
+        o << "{cycle " << x.cycle << ", port " << x.port << ", 0x" << std::hex << x.address << std::dec << ", "
+          << x.bytes << " B, " << (x.write ? "write" : "read") << "}";
+        return o.str();
+      };
+      why << "DRAM request stream (row_fetcher/job_controller): request " << k << ": cycle model " << show(a)
+          << ", RTL " << show(b);
+      return why.str();
+    }
+  }
+  if (rtl.requests.size() != cm.requests.size())
+    return "DRAM request stream: the cycle model made " + std::to_string(cm.requests.size()) + " requests, the RTL " +
+           std::to_string(rtl.requests.size());
   // phase boundaries, job by job
   if (rtl.jobs.size() != cm.jobs.size())
     return "job_controller: " + std::to_string(rtl.jobs.size()) + " jobs started, the cycle model ran " +
@@ -315,26 +338,6 @@ std::string compare(const RtlCall& rtl, const CmodelCall& cm, const std::vector<
       }
     }
   }
-  // the DRAM request stream
-  const std::size_t n = std::min(rtl.requests.size(), cm.requests.size());
-  for (std::size_t k = 0; k < n; ++k) {
-    const cmodel::LoggedRequest& a = cm.requests[k];
-    const cmodel::LoggedRequest& b = rtl.requests[k];
-    if (!(a == b)) {
-      auto show = [](const cmodel::LoggedRequest& x) {
-        std::ostringstream o;
-        o << "{cycle " << x.cycle << ", port " << x.port << ", 0x" << std::hex << x.address << std::dec << ", "
-          << x.bytes << " B, " << (x.write ? "write" : "read") << "}";
-        return o.str();
-      };
-      why << "DRAM request stream (row_fetcher/job_controller): request " << k << ": cycle model " << show(a)
-          << ", RTL " << show(b);
-      return why.str();
-    }
-  }
-  if (rtl.requests.size() != cm.requests.size())
-    return "DRAM request stream: the cycle model made " + std::to_string(cm.requests.size()) + " requests, the RTL " +
-           std::to_string(rtl.requests.size());
   // the call's end: ap_done one cycle after the last job's end
   const cmodel::Cycle end = cm.jobs.empty() ? 0 : cm.jobs.back().end;
   if (rtl.done != end + 1)
@@ -347,6 +350,148 @@ std::string compare(const RtlCall& rtl, const CmodelCall& cm, const std::vector<
              ": cycle model " + std::to_string(c) + ", RTL " + std::to_string(rtl.bytes[k]);
   }
   return "";
+}
+
+}  // namespace spatten::cosim
+
+namespace spatten::cosim {
+
+KernelJob make_job_exact(std::mt19937_64& rng, std::string kind, int tokens, int n, int head_dim, double peak) {
+  if (tokens < 1 || head_dim < 1 || head_dim > KernelCfg::max_head_dim || n < 1 || n > tokens)
+    throw std::invalid_argument("make_job_exact: tokens, n or head_dim out of range");
+  KernelJob j;
+  j.kind = std::move(kind);
+  j.tokens = tokens;
+  std::normal_distribution<double> n01(0, 1);
+  const auto hd = static_cast<std::size_t>(head_dim);
+  const auto words = static_cast<std::size_t>(tokens) * hd;
+  std::vector<double> kf(words);
+  for (auto& x : kf) x = n01(rng);
+  const double sk = golden::symmetric_scale(4.5, N::k_bits);
+  j.k_msb.reserve(words);
+  j.k_lsb.reserve(words);
+  j.v_msb.reserve(words);
+  j.v_lsb.reserve(words);
+  for (std::size_t i = 0; i < words; ++i) {
+    const auto kp =
+        golden::split_planes<KernelCfg::k_msb_bits, KernelCfg::k_lsb_bits>(golden::quantize(kf[i], sk, N::k_bits));
+    const auto vp =
+        golden::split_planes<KernelCfg::v_msb_bits, KernelCfg::v_lsb_bits>(golden::quantize(n01(rng), sk, N::v_bits));
+    j.k_msb.push_back(kp.msb);
+    j.k_lsb.push_back(kp.lsb);
+    j.v_msb.push_back(vp.msb);
+    j.v_lsb.push_back(vp.lsb);
+  }
+  // the newest token plus n - 1 of the others (a partial Fisher-Yates shuffle)
+  std::vector<int> ids(static_cast<std::size_t>(tokens - 1));
+  for (int t = 0; t + 1 < tokens; ++t) ids[static_cast<std::size_t>(t)] = t;
+  for (int k = 0; k < n - 1; ++k) {
+    const auto pick = std::uniform_int_distribution<std::size_t>(static_cast<std::size_t>(k), ids.size() - 1)(rng);
+    std::swap(ids[static_cast<std::size_t>(k)], ids[pick]);
+  }
+  j.live.assign(ids.begin(), ids.begin() + (n - 1));
+  j.live.push_back(tokens - 1);
+  std::sort(j.live.begin(), j.live.end());
+  std::vector<double> qf(hd);
+  const auto hot =
+      static_cast<std::size_t>(j.live[std::uniform_int_distribution<std::size_t>(0, j.live.size() - 1)(rng)]);
+  for (std::size_t d = 0; d < hd; ++d) qf[d] = peak * kf[hot * hd + d] + n01(rng);
+  double qmax = 0;
+  for (double x : qf) qmax = std::max(qmax, std::fabs(x));
+  const double sq = golden::symmetric_scale(qmax, N::q_bits);
+  for (double x : qf) j.q.push_back(golden::quantize(x, sq, N::q_bits));
+  j.job.n = n;
+  j.job.head_dim = head_dim;
+  j.job.scale = golden::make_score_scale(sq * sk / std::sqrt(static_cast<double>(head_dim)) *
+                                         std::ldexp(1.0, N::logit_frac_bits));
+  j.job.value_keep = n;
+  return j;
+}
+
+std::string kernel_shape_problem(int tokens, int n, int head_dim) {
+  if (head_dim < 16 || head_dim > KernelCfg::max_head_dim || (head_dim & (head_dim - 1)) != 0)
+    return "head_dim " + std::to_string(head_dim) + " is not a power of two in 16 .. " +
+           std::to_string(KernelCfg::max_head_dim) + " (the RTL kernel's head dimensions)";
+  if (tokens < 1 || tokens > KernelCfg::max_context)
+    return "context of " + std::to_string(tokens) + " tokens is outside 1 .. " + std::to_string(KernelCfg::max_context);
+  if (n < 1 || n > tokens)
+    return std::to_string(n) + " live tokens is outside 1 .. " + std::to_string(tokens) + " (the context)";
+  return "";
+}
+
+std::vector<KernelJob> jobs_from_trace(const trace::Trace& t, std::size_t first_row, std::size_t rows,
+                                       std::uint64_t seed, std::string* skipped_reason) {
+  std::vector<KernelJob> jobs;
+  if (skipped_reason) skipped_reason->clear();
+  const std::size_t end = first_row >= t.rows.size() ? first_row : std::min(t.rows.size(), first_row + rows);
+  std::size_t skipped = 0;
+  std::string first_why;
+  for (std::size_t i = first_row; i < end; ++i) {
+    const trace::TraceRow& r = t.rows[i];
+    const int L = static_cast<int>(std::min<std::uint32_t>(r.sentence_length_L, 1u << 30));
+    const int n = static_cast<int>(std::min<std::uint32_t>(r.key_fetch_num, 1u << 30));
+    const int D = static_cast<int>(std::min<std::uint32_t>(r.embedding_length_D, 1u << 30));
+    const std::string where = t.origin + ":" + std::to_string(r.line);
+    if (const std::string bad = kernel_shape_problem(L, n, D); !bad.empty()) {
+      if (!skipped_reason) throw std::invalid_argument(where + ": " + bad);
+      if (skipped++ == 0) first_why = where + ": " + bad;
+      continue;
+    }
+    std::seed_seq ss{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
+                     static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(i >> 32)};
+    std::mt19937_64 rng(ss);
+    const double peak = std::uniform_real_distribution<double>(0.0, 3.0)(rng);
+    KernelJob j = make_job_exact(rng, "row " + std::to_string(i) + " (line " + std::to_string(r.line) + ")", L, n, D,
+                                 peak);
+    j.job.value_keep = static_cast<int>(std::min<std::uint32_t>(r.value_fetch_num, 1u << 30));
+    j.job.progressive = r.quant_key_bit.has_value() && r.auto_requant_thres.has_value();
+    j.job.requant_threshold_q16 = j.job.progressive ? models::to_q16(*r.auto_requant_thres) : 0;
+    jobs.push_back(std::move(j));
+  }
+  if (skipped > 0 && skipped_reason)
+    *skipped_reason = std::to_string(skipped) + " of " + std::to_string(end - first_row) +
+                      " rows skipped (the RTL kernel cannot run them); the first: " + first_why;
+  return jobs;
+}
+
+std::vector<KernelJob> mixed_jobs(std::uint64_t seed, int count, int tokens, int head_dim) {
+  if (count < 0) throw std::invalid_argument("mixed_jobs: negative job count");
+  std::mt19937_64 rng(seed);
+  std::vector<KernelJob> jobs;
+  for (int i = 0; i < count; ++i) {
+    const int kind = i % 4;
+    const int hd = head_dim > 0 ? head_dim : (((i / 4) + i) % 2 == 0 ? 64 : 128);
+    int n = 0, toks = 0;
+    if (tokens > 0) {
+      toks = tokens;
+      n = kind == 1 ? std::max(1, 3 * tokens / 4) : tokens;
+    } else {
+      n = std::uniform_int_distribution<int>(30, 300)(rng);
+      toks = kind == 1 ? n + std::uniform_int_distribution<int>(n / 4, n)(rng) : n;
+    }
+    if (const std::string bad = kernel_shape_problem(toks, n, hd); !bad.empty())
+      throw std::invalid_argument("mixed_jobs: " + bad);
+    static const char* const names[] = {"dense", "value-pruned", "progressive refetch", "progressive no refetch"};
+    std::string name = std::string(names[kind]) + " hd" + std::to_string(hd);
+    KernelJob j = make_job_exact(rng, std::move(name), toks, n, hd, kind >= 2 ? 1.0 : 2.0);
+    switch (kind) {
+      case 1:
+        j.job.value_keep = std::max(1, n / 3);
+        break;
+      case 2:
+        j.job.progressive = true;
+        j.job.requant_threshold_q16 = 65536;
+        break;
+      case 3:
+        j.job.progressive = true;
+        j.job.requant_threshold_q16 = 0;
+        break;
+      default:
+        break;
+    }
+    jobs.push_back(std::move(j));
+  }
+  return jobs;
 }
 
 }  // namespace spatten::cosim

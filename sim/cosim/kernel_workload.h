@@ -25,6 +25,7 @@
 #include "spatten/attention.h"
 #include "spatten/cmodel/accelerator.h"
 #include "spatten/cmodel/run.h"
+#include "spatten/trace/official_trace.h"
 
 namespace spatten::cosim {
 
@@ -137,5 +138,49 @@ struct RtlCall {
 /// they agree, else the first divergence (unit, job, cycle, expected, actual).
 std::string compare(const RtlCall& rtl, const CmodelCall& cm, const std::vector<KernelJob>& jobs,
                     const std::vector<KernelResult>& golden);
+
+}  // namespace spatten::cosim
+
+namespace spatten::cosim {
+
+/// A job like make_job's with exactly `n` live tokens (1 .. tokens): the
+/// newest plus a uniformly random subset of n - 1 of the others, ascending.
+/// The query is peaked on one live token by `peak` (0: random). Dense
+/// (value_keep = n, not progressive) until the caller changes job.
+KernelJob make_job_exact(std::mt19937_64& rng, std::string kind, int tokens, int n, int head_dim, double peak);
+
+/// Why the RTL kernel cannot run a job of this shape ("" when it can): a
+/// head_dim that is not a power of two in 16 .. max_head_dim, n outside
+/// 1 .. tokens, tokens above max_context.
+std::string kernel_shape_problem(int tokens, int n, int head_dim);
+
+/// Head jobs of official trace rows [first_row, first_row + rows) (clamped to
+/// the trace), mapped as cmodel::run_trace maps them: tokens =
+/// sentence_length_L, n = key_fetch_num (the newest token plus a random
+/// subset, ascending), head_dim = embedding_length_D, value_keep =
+/// value_fetch_num, progressive = quant_key_bit && auto_requant_thres with
+/// requant_threshold_q16 = models::to_q16(auto_requant_thres). The data is
+/// random (K/V normal, the query peaked on a random live token by a random
+/// factor in [0, 3)) from an RNG seeded by (seed, row index), so a row's job
+/// does not depend on how the trace is split into calls. The refetch
+/// decision is the kernel's, from the data (if_requant is not forced); the
+/// per-row bit widths and the cascade token top-k (if_topk) of the trace are
+/// not the kernel's business and are ignored. Rows the RTL kernel cannot run
+/// (kernel_shape_problem) throw std::invalid_argument naming the row when
+/// skipped_reason is null; otherwise they are skipped and *skipped_reason
+/// says how many and why the first was ("" when none was).
+/// Each job's kind is "row <index> (line <line>)".
+std::vector<KernelJob> jobs_from_trace(const trace::Trace& t, std::size_t first_row, std::size_t rows,
+                                       std::uint64_t seed, std::string* skipped_reason);
+
+/// The generated co-simulation mix (spatten-cosim's default workload): job i
+/// has kind i % 4 = dense | value-pruned (n < tokens, value_keep = n / 3, the
+/// value top-k) | progressive with LSB refetch (threshold 65536: every row is
+/// "flat") | progressive without (threshold 0); head_dim alternates 64 / 128
+/// so that every kind sees both (or is `head_dim` when nonzero); n is
+/// uniform in 30 .. 300 (or, with `tokens` nonzero, every job has `tokens`
+/// cache rows, n = tokens for the dense and progressive kinds and 3/4 of it
+/// for the value-pruned one). Seeded by `seed`.
+std::vector<KernelJob> mixed_jobs(std::uint64_t seed, int count, int tokens = 0, int head_dim = 0);
 
 }  // namespace spatten::cosim

@@ -1,0 +1,21 @@
+# The whole RTL kernel on the official traces, and the spatten-cosim tool as a
+# process (label cosim; sim/cosim/README.md).
+#   test_kernel_traces       the first rows of each official trace (SPATTEN_TRACE_DIR)
+#                            as one call on spatten-1-8, against golden and the
+#                            cycle model; jobs_from_trace / make_job_exact
+#   test_spatten_cosim_tool  --help, bad input (exit 2), the default run,
+#                            --json, --wave
+spatten_add_gtest(test_kernel_traces LABEL cosim
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_kernel_traces.cpp
+  LIBS kernel_spatten_1_8 spatten::cosim_kernel spatten::cmodel spatten::models spatten::trace)
+if(SPATTEN_REQUIRE_TRACES)
+  target_compile_definitions(test_kernel_traces PRIVATE SPATTEN_REQUIRE_TRACES=1)
+else()
+  target_compile_definitions(test_kernel_traces PRIVATE SPATTEN_REQUIRE_TRACES=0)
+endif()
+
+spatten_add_gtest(test_spatten_cosim_tool LABEL cosim
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_spatten_cosim_tool.cpp
+  LIBS nlohmann_json::nlohmann_json)
+target_compile_definitions(test_spatten_cosim_tool PRIVATE SPATTEN_COSIM_TOOL="$<TARGET_FILE:spatten-cosim>")
+add_dependencies(test_spatten_cosim_tool spatten-cosim)
