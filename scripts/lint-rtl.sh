@@ -5,13 +5,15 @@
 # together with the generated packages (built by the build): the golden
 # constants ($SPATTEN_GOLDEN_SV_PKG, default build/generated/sv/spatten_golden_pkg.sv)
 # and the kernel interface ($SPATTEN_KERNEL_SV_PKG, default
-# build/generated/sv/spatten_kernel_pkg.sv).
+# build/generated/sv/spatten_kernel_pkg.sv), and every preset's package
+# (<preset>.sv in $SPATTEN_SV_DIR, default build/generated/sv): the kernel top
+# is linted once per preset (+define+SPATTEN_PRESET_PKG).
 #
 #   scripts/lint-rtl.sh            lint all of hw/rtl
 #   scripts/lint-rtl.sh FILE.sv    lint the given files only
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-case "${1:-}" in -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 if [ $# -gt 0 ]; then tops=("$@"); else mapfile -t tops < <(find "$root/hw/rtl" -name '*.sv' | sort); fi
 if [ ${#tops[@]} -eq 0 ]; then echo "lint-rtl: no SystemVerilog files in hw/rtl" >&2; exit 1; fi
 pkg="${SPATTEN_GOLDEN_SV_PKG:-$root/build/generated/sv/spatten_golden_pkg.sv}"
@@ -22,7 +24,10 @@ for p in "$pkg" "$kpkg"; do
     exit 2
   fi
 done
-files=("$pkg" "$kpkg" "${tops[@]}")
+svdir="${SPATTEN_SV_DIR:-$(dirname "$kpkg")}"
+mapfile -t presets < <(find "$svdir" -maxdepth 1 -name '*.sv' ! -name 'spatten_*' | sort)
+if [ ${#presets[@]} -eq 0 ]; then echo "lint-rtl: no preset packages in $svdir: configure first" >&2; exit 2; fi
+files=("$pkg" "$kpkg" "${presets[@]}" "${tops[@]}")
 command -v verilator >/dev/null || { echo "lint-rtl: verilator not found (scripts/setup.sh installs it)" >&2; exit 2; }
 
 status=0
@@ -31,6 +36,16 @@ for f in "${tops[@]}"; do
   if ! out=$(verilator --lint-only -Wall --top-module "$top" "${files[@]}" 2>&1); then
     printf '%s\n' "$out" | sed "s|^|[verilator $top] |"
     status=1
+  fi
+  # a module that imports the preset package: once per preset
+  if grep -q 'SPATTEN_PRESET_PKG' "$f"; then
+    for p in "${presets[@]}"; do
+      ident="spatten_$(basename "$p" .sv | tr '-' '_')_pkg"
+      if ! out=$(verilator --lint-only -Wall "+define+SPATTEN_PRESET_PKG=$ident" --top-module "$top" "${files[@]}" 2>&1); then
+        printf '%s\n' "$out" | sed "s|^|[verilator $top $ident] |"
+        status=1
+      fi
+    done
   fi
 done
 if python3 -c "import pyslang" 2>/dev/null; then

@@ -186,15 +186,15 @@ module job_controller
     hd_pow2 = 1'b0;
     hd_l2 = 4'd0;
     for (int b = 4; b <= 8; b++) begin
-      if (d_hd == 16'(1 << b) && (1 << b) <= D_MAX) begin
+      if (32'(d_hd) == (32'd1 << b) && (1 << b) <= D_MAX) begin
         hd_pow2 = 1'b1;
-        hd_l2 = 4'(b);
+        hd_l2 = 4'(unsigned'(b));
       end
     end
     hd_mask = 32'(d_hd) - 32'd1;
   end
   wire desc_status_ok = d_status[2:0] == 3'd0;
-  wire desc_ok = d_n != 0 && d_n <= 32'(N_MAX) && hd_pow2 && (d_kmsb & hd_mask) == 0 &&
+  wire desc_ok = d_n != 0 && d_n <= unsigned'(N_MAX) && hd_pow2 && (d_kmsb & hd_mask) == 0 &&
                  (d_klsb & hd_mask) == 0 && (d_vmsb & hd_mask) == 0 && (d_vlsb & hd_mask) == 0 &&
                  (d_query & hd_mask) == 0 && (d_out & hd_mask) == 0 && d_live[2:0] == 3'd0 && desc_status_ok;
   wire call_ok = arg_desc_offset[3:0] == 4'd0 && arg_k_msb[11:0] == 12'd0 && arg_k_lsb[11:0] == 12'd0 &&
@@ -233,7 +233,7 @@ module job_controller
   assign value_exact = !prog_r || refetched;   // golden value_rows_exact
   assign key_exact = !prog_r || refetched;
   assign key_refetch = refetched;
-  assign key_msbs_on_chip = 32'(n_r) <= 32'(KEY_ROWS);
+  assign key_msbs_on_chip = 32'(n_r) <= unsigned'(KEY_ROWS);
 
   // W data of OUT: output beats then the status beat
   logic no_rows;
@@ -247,7 +247,7 @@ module job_controller
       for (int k = 0; k < 8; k++) begin
         // no kept row: the output is zero (the prob·V unit did not run)
         if (int'(w_beat) * 8 + k < D_MAX && !no_rows)
-          w_data[k*32 +: 32] = 32'(signed'(pv_out[(int'(w_beat) * 8 + k) * OUT_BITS +: OUT_BITS]));
+          w_data[k*32 +: 32] = unsigned'(32'(signed'(pv_out[(int'(w_beat) * 8 + k) * OUT_BITS +: OUT_BITS])));
       end
       w_last = w_beat + 1'b1 == out_beats;   // the output is one burst
     end else begin
@@ -289,7 +289,8 @@ module job_controller
       // read data: descriptor or query beats
       if (r_valid) begin
         if (state == S_DESC_WAIT) begin
-          desc[desc_beat * 256 +: 256] <= r_data;
+          if (desc_beat) desc[511:256] <= r_data;
+          else desc[255:0] <= r_data;
           desc_beat <= ~desc_beat;
         end else begin
           for (int k = 0; k < 8; k++) begin
@@ -299,7 +300,7 @@ module job_controller
         end
         if (r_last) resp_done <= 1'b1;
       end
-      unique case (state)
+      case (state)
         S_IDLE: begin
           if (ap_start) begin
             ap_ready <= 1'b1;   // the arguments are taken: ap_start drops before the call ends

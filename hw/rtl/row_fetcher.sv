@@ -172,7 +172,7 @@ module row_fetcher #(
       c_consumed = '0;
       c_issue_slot = '0;
       c_chunks_req = '0;
-      c_chunks_total = fetch_live ? CHW'((32'(count) + IDS_PER_BEAT - 1) / IDS_PER_BEAT) : '0;
+      c_chunks_total = fetch_live ? CHW'((32'(count) + unsigned'(IDS_PER_BEAT) - 32'd1) / unsigned'(IDS_PER_BEAT)) : '0;
     end else begin
       c_active = active;
       c_next_row = next_row;
@@ -216,7 +216,8 @@ module row_fetcher #(
   end
   always_comb begin
     ids_all = !fetch_live;
-    ids_ready = (32'(chunks_in_order) * IDS_PER_BEAT >= 32'(count)) ? count : IW'(32'(chunks_in_order) * IDS_PER_BEAT);
+    ids_ready = (32'(chunks_in_order) * unsigned'(IDS_PER_BEAT) >= 32'(count)) ? count
+                                                                             : IW'(32'(chunks_in_order) * unsigned'(IDS_PER_BEAT));
   end
 
   function automatic logic [IW-1:0] position(input logic [IW-1:0] idx, input logic sel);
@@ -262,13 +263,13 @@ module row_fetcher #(
           fill[j] = 1'b1;
           fill_chunk[j] = 1'b1;
           fill_index[j*IW +: IW] = IW'(n_chunks_req);
-          fill_addr[j*64 +: 64] = live_addr + 64'(n_chunks_req) * 64'(BEAT_BYTES);
+          fill_addr[j*64 +: 64] = live_addr + 64'(n_chunks_req) * 64'(unsigned'(BEAT_BYTES));
           fill_len[j*8 +: 8] = 8'd0;
           n_chunks_req = n_chunks_req + 1'b1;
         end else begin
           pos = n_next_row < count ? position(n_next_row, use_sel) : '0;
           if (n_next_row >= count || (!ids_all && pos >= ids_ready) ||
-              (!n_next_plane && (n_issued - c_consumed) >= IW'(BUF_ROWS))) begin
+              (!n_next_plane && (n_issued - c_consumed) >= IW'(unsigned'(BUF_ROWS)))) begin
             stop = 1'b1;
           end else begin
             tok = live_mem[CAW'(pos / IDS_IW)][(int'(pos) % IDS_PER_BEAT) * 32 +: 32];
@@ -386,7 +387,7 @@ module row_fetcher #(
           if (r_last[j]) begin
             if (head_e[j][EW-1]) chunks = chunks - 1'b1;
             beat_cnt[j] <= '0;
-            q_head[j] <= q_head[j] == QW'(MAX_OUT - 1) ? '0 : q_head[j] + 1'b1;
+            q_head[j] <= q_head[j] == QW'(unsigned'(MAX_OUT - 1)) ? '0 : q_head[j] + 1'b1;
             cnt = cnt - 1'b1;
           end else begin
             beat_cnt[j] <= beat_cnt[j] + 1'b1;
@@ -398,7 +399,7 @@ module row_fetcher #(
           ar_len_r[j] <= fill_len[j*8 +: 8];
           q_mem[j * MAX_OUT + int'(q_tail[j])] <= {fill_chunk[j], fill_index[j*IW +: IW], fill_slot[j*SLW +: SLW],
                                                    fill_plane[j]};
-          q_tail[j] <= q_tail[j] == QW'(MAX_OUT - 1) ? '0 : q_tail[j] + 1'b1;
+          q_tail[j] <= q_tail[j] == QW'(unsigned'(MAX_OUT - 1)) ? '0 : q_tail[j] + 1'b1;
           cnt = cnt + 1'b1;
           if (fill_chunk[j]) chunks = chunks + 1'b1;
         end

@@ -103,8 +103,10 @@ module spatten_attention
   localparam int KEY_ROW_BYTES = int'(MAX_HEAD_DIM * (K_MSB_BITS + K_LSB_BITS) / 8);
   localparam int VALUE_ROW_BYTES = int'(MAX_HEAD_DIM * (V_MSB_BITS + V_LSB_BITS) / 8);
   // the cycle model's buffer rows (accelerator.cpp key_rows/value_rows)
-  localparam int KEY_ROWS = int'(KEY_SRAM_BYTES / longint'(KEY_ROW_BYTES)) > 0 ? int'(KEY_SRAM_BYTES / longint'(KEY_ROW_BYTES)) : 1;
-  localparam int VALUE_ROWS = int'(VALUE_SRAM_BYTES / longint'(VALUE_ROW_BYTES)) > 0 ? int'(VALUE_SRAM_BYTES / longint'(VALUE_ROW_BYTES)) : 1;
+  localparam longint unsigned KEY_ROWS_L = KEY_SRAM_BYTES / 64'(unsigned'(KEY_ROW_BYTES));
+  localparam longint unsigned VALUE_ROWS_L = VALUE_SRAM_BYTES / 64'(unsigned'(VALUE_ROW_BYTES));
+  localparam int KEY_ROWS = KEY_ROWS_L > 0 ? int'(KEY_ROWS_L) : 1;
+  localparam int VALUE_ROWS = VALUE_ROWS_L > 0 ? int'(VALUE_ROWS_L) : 1;
 
   generate
     if (LANES != int'(HBM_CHANNELS_USED)) begin : g_bad_lanes

@@ -148,6 +148,8 @@ module spatten_attention_core #(
   logic sm_done, sm_refetch, topk_done, pv_done;
   logic [PROB_FRAC:0] sm_max_prob;
   logic [D_MAX-1:0][OUT_BITS-1:0] pv_out;
+  logic [D_MAX*OUT_BITS-1:0] pv_out_flat;
+  always_comb for (int d = 0; d < D_MAX; d++) pv_out_flat[d*OUT_BITS +: OUT_BITS] = pv_out[d];
 
   job_controller #(
     .N_MAX(N_MAX), .D_MAX(D_MAX), .Q_BITS(Q_BITS), .KEY_ROWS(KEY_ROWS), .PROB_FRAC(PROB_FRAC), .OUT_BITS(OUT_BITS)
@@ -163,7 +165,7 @@ module spatten_attention_core #(
     .k_msb_base, .k_lsb_base, .v_msb_base, .v_lsb_base, .live_addr, .query,
     .q_load, .key_start, .key_exact, .key_refetch, .key_msbs_on_chip,
     .softmax_done(sm_done), .softmax_refetch(sm_refetch), .softmax_max_prob(sm_max_prob),
-    .topk_start, .topk_done, .value_start, .value_exact, .pv_done, .pv_out(pv_out),
+    .topk_start, .topk_done, .value_start, .value_exact, .pv_done, .pv_out(pv_out_flat),
     .value_phase, .job_start, .job_busy);
 
   // ------------------------------------------------------------ fetcher
@@ -217,7 +219,7 @@ module spatten_attention_core #(
   ) u_row_fetcher (
     .clk, .rst_n, .start(f_start), .count(f_count), .two_planes(f_two), .plane_base0(f_base0),
     .plane_base1(f_base1), .plane_id0(f_id0), .plane_id1(f_id1), .row_shift(hd_log2 + 4'd1),
-    .row_beats_m1(8'((1 << (hd_log2 - 4'd4)) - 1)), .fetch_live(f_live), .live_addr(live_addr), .use_sel(f_sel),
+    .row_beats_m1(8'((32'd1 << (hd_log2 - 4'd4)) - 32'd1)), .fetch_live(f_live), .live_addr(live_addr), .use_sel(f_sel),
     .take(f_take), .delivered(delivered), .busy(f_busy), .pos_rd_index(pos_rd_index), .pos_rd(pos_rd),
     .sel_clear(topk_start), .sel_wr_valid(topk_out_valid), .sel_wr_index(topk_out_index),
     .ar_valid(lane_ar_valid), .ar_ready(lane_ar_ready), .ar_addr(lane_ar_addr), .ar_len(lane_ar_len),
@@ -271,10 +273,10 @@ module spatten_attention_core #(
   logic [ROWS_QK-1:0] qk_out_valid;
   logic [ROWS_QK-1:0][LOGIT_BITS-1:0] qk_out_logit;
   logic [D_MAX-1:0][Q_BITS-1:0] q_data;
-  assign q_data = query;
+  always_comb for (int d = 0; d < D_MAX; d++) q_data[d] = query[d*Q_BITS +: Q_BITS];
 
   function automatic logic [SLW-1:0] slot_plus(input logic [SLW-1:0] s, input int r, input int rows);
-    slot_plus = SLW'((int'(s) + r) % rows);
+    slot_plus = SLW'(unsigned'((int'(s) + r) % rows));
   endfunction
 
   always_comb begin
@@ -284,8 +286,8 @@ module spatten_attention_core #(
     for (int r = 0; r < ROWS_QK; r++) begin
       logic [SLW-1:0] sl;
       sl = slot_plus(cons_slot, r, BUF_ROWS);
-      qk_in_valid[r] = !value_phase && 32'(avail) > 32'(r);
-      qk_in_pos[r] = cons + IW'(r);
+      qk_in_valid[r] = !value_phase && 32'(avail) > unsigned'(r);
+      qk_in_pos[r] = cons + IW'(unsigned'(r));
       for (int d = 0; d < D_MAX; d++) begin
         logic [K_MSB_BITS-1:0] m;
         logic [K_LSB_BITS-1:0] l;
@@ -310,6 +312,8 @@ module spatten_attention_core #(
   logic [TOPK_P-1:0] sm_out_valid;
   logic [SM_RW-1:0] sm_out_row;
   logic [TOPK_P-1:0][PROB_FRAC:0] sm_out_prob;
+  logic [TOPK_P*PBW-1:0] sm_out_prob_flat;
+  always_comb for (int j = 0; j < TOPK_P; j++) sm_out_prob_flat[j*PBW +: PBW] = sm_out_prob[j];
   always_comb begin
     sm_in_valid = '0;
     sm_in_logit = '0;
@@ -334,7 +338,7 @@ module spatten_attention_core #(
 
   // ------------------------------------------------------------ top-k
   topk_engine #(.P(TOPK_P), .N_MAX(N_MAX), .W(PBW)) u_topk_engine (
-    .clk, .rst_n, .wr_en(|sm_out_valid), .wr_row(sm_out_row), .wr_data(sm_out_prob), .start(topk_start),
+    .clk, .rst_n, .wr_en(|sm_out_valid), .wr_row(sm_out_row), .wr_data(sm_out_prob_flat), .start(topk_start),
     .n(n_live), .k(keep), .busy(topk_busy), .done(topk_done), .out_valid(topk_out_valid), .out_index(topk_out_index));
 
   // ------------------------------------------------------------ prob·V
@@ -347,11 +351,11 @@ module spatten_attention_core #(
     pv_in_prob = '0;
     pv_in_v = '0;
     pos_rd_index = '0;
-    for (int r = 0; r < ROWS_F; r++) pos_rd_index[r] = cons + IW'(r);
+    for (int r = 0; r < ROWS_F; r++) pos_rd_index[r] = cons + IW'(unsigned'(r));
     for (int r = 0; r < ROWS_PV; r++) begin
       logic [SLW-1:0] sl;
       sl = slot_plus(cons_slot, r, BUF_ROWS);
-      pv_in_valid[r] = value_phase && 32'(avail) > 32'(r);
+      pv_in_valid[r] = value_phase && 32'(avail) > unsigned'(r);
       pv_in_prob[r] = prob_mem[PAW'(pos_rd[r])];
       for (int d = 0; d < D_MAX; d++) begin
         logic [V_MSB_BITS-1:0] m;
@@ -379,7 +383,7 @@ module spatten_attention_core #(
     end else begin
       if (qk_in_ready) for (int r = 0; r < ROWS_QK; r++) if (qk_in_valid[r]) t = t + 1;
     end
-    f_take = TW'(t);
+    f_take = TW'(unsigned'(t));
   end
   always_ff @(posedge clk) begin
     if (!rst_n || f_start) begin
