@@ -331,65 +331,6 @@ inline int pick_head_dim(const MacSet& s, std::mt19937_64& rng) {
   return hd;
 }
 
-/// The cycle model's MacUnit (sim/cmodel units.h) under the run-time head
-/// dimension rule: the unit is laid out for max_head_dim, so it takes
-/// max(1, M / max_head_dim) rows per cycle when M >= max_head_dim, else one
-/// row per ceil(head_dim / M) cycles; a row taken in t has its result valid at
-/// t + latency. MacUnit::start is being changed to take (rows, head_dim,
-/// max_head_dim) to the same rule; until then the tests model it here.
-class MacRule final : public spatten::cmodel::Component {
- public:
-  MacRule(std::string name, int multipliers, spatten::cmodel::Cycle latency, std::size_t result_depth)
-      : Component(std::move(name)), multipliers_(multipliers),
-        results_(result_depth, std::max<spatten::cmodel::Cycle>(latency, 1), this->name() + ".results") {}
-
-  spatten::cmodel::Fifo<int>& results() { return results_; }
-
-  template <class Work>
-  void start(spatten::cmodel::Fifo<int>* in, int rows, int head_dim, int max_head_dim, Work&& work) {
-    in_ = in;
-    left_ = rows;
-    work_ = std::forward<Work>(work);
-    per_cycle_ = multipliers_ >= max_head_dim ? multipliers_ / max_head_dim : 1;
-    cycles_per_row_ = multipliers_ >= max_head_dim ? 1 : (head_dim + multipliers_ - 1) / multipliers_;
-    free_at_ = 0;
-  }
-
-  spatten::cmodel::Activity tick(spatten::cmodel::Cycle now) override {
-    if (left_ == 0) return spatten::cmodel::Activity::kIdle;
-    if (now < free_at_) return spatten::cmodel::Activity::kBusy;
-    int took = 0;
-    while (took < per_cycle_ && left_ > 0 && in_->can_pop(now)) {
-      const int pos = in_->pop(now);
-      work_(pos);
-      results_.push(now, pos);
-      ++took;
-      --left_;
-    }
-    if (took == 0) return spatten::cmodel::Activity::kStalled;
-    free_at_ = now + static_cast<spatten::cmodel::Cycle>(cycles_per_row_);
-    return spatten::cmodel::Activity::kBusy;
-  }
-  spatten::cmodel::Cycle next_event(spatten::cmodel::Cycle now) const override {
-    if (left_ == 0) return spatten::cmodel::kNever;
-    if (now < free_at_) return now;
-    const spatten::cmodel::Cycle v = in_->next_valid();
-    return v == spatten::cmodel::kNever ? spatten::cmodel::kNever : std::max(now, v);
-  }
-  spatten::cmodel::Activity activity_while_waiting() const override {
-    return left_ == 0 ? spatten::cmodel::Activity::kIdle : spatten::cmodel::Activity::kStalled;
-  }
-
- private:
-  int multipliers_;
-  spatten::cmodel::Fifo<int> results_;
-  spatten::cmodel::Fifo<int>* in_ = nullptr;
-  int left_ = 0;
-  std::function<void(int)> work_;
-  int per_cycle_ = 1;
-  int cycles_per_row_ = 1;
-  spatten::cmodel::Cycle free_at_ = 0;
-};
 
 /// Places the next k waiting rows (head, head + 1, ...) in order on k of the
 /// lanes chosen at random; on_lane[l] = row or -1.

@@ -3,7 +3,7 @@
 //    job's rows and its first hd words) for every word d < hd, hd the job's
 //    head dimension (1 .. D), and out[d] == 0 for d >= hd;
 //  * the cycle model (cycles): the same row arrival pattern drives the
-//    MacUnit (pv_unit) rule with the run-time head dimension (cosim::MacRule:
+//    MacUnit (pv_unit) rule with the run-time head dimension (c::MacUnit with max_head_dim = D:
 //    ROWS rows per cycle, or one row per ceil(hd/M) cycles when M < D) and a
 //    CollectUnit (output_stage, lanes max(1, M), tail 1) inside a Simulator,
 //    wired as accelerator.cpp wires them; every row must be taken in the same
@@ -45,7 +45,7 @@ SPATTEN_COSIM_VERILATED_END
 #include "spatten/attention.h"
 #include "spatten/cmodel/fifo.h"
 #include "spatten/cmodel/simulator.h"
-#include "spatten/cmodel/units.h"  // CollectUnit
+#include "spatten/cmodel/units.h"  // MacUnit, CollectUnit
 #include "spatten/quant.h"
 #include "spatten/softmax.h"
 #include "spatten_test_seed.h"
@@ -110,7 +110,7 @@ c::Cycle cmodel_cycles(const Set& s, const Job& j, bool skip, std::vector<c::Cyc
   const std::size_t n = j.rows();
   take.assign(n, c::kNever);
   c::Fifo<int> in(n + 1, 1, "value_rows");
-  cosim::MacRule pv("pv_unit", s.m, static_cast<c::Cycle>(s.latency), n + 1);
+  c::MacUnit pv("pv_unit", s.m, static_cast<c::Cycle>(s.latency), n + 1, s.d);
   c::CollectUnit output_stage("output_stage", std::max(1, s.m));
   cosim::ArrivalFeeder feed(in, cosim::push_cycles(j.arrival));
   c::Simulator sim(skip);
@@ -118,7 +118,7 @@ c::Cycle cmodel_cycles(const Set& s, const Job& j, bool skip, std::vector<c::Cyc
   sim.add(pv);
   sim.add(output_stage);
   c::Cycle finished = c::kNever;
-  pv.start(&in, static_cast<int>(n), j.hd, s.d, [&](int row) { take[static_cast<std::size_t>(row)] = sim.now(); });
+  pv.start(&in, static_cast<int>(n), j.hd, [&](int row) { take[static_cast<std::size_t>(row)] = sim.now(); });
   output_stage.start(sim.now(), &pv.results(), static_cast<int>(n), 1, [&] { finished = sim.now(); });
   sim.run([&] { return finished != c::kNever; }, 1u << 24);
   return finished;

@@ -2,7 +2,7 @@
 //  * the golden model (values): logit == score_to_logit(dot_qk(q, k, hd), scale)
 //    over the first hd words, hd the batch's head dimension (1 .. D);
 //  * the cycle model (cycles): the same row arrival pattern drives the
-//    MacUnit rule with the run-time head dimension (cosim::MacRule: ROWS rows
+//    cycle model's MacUnit with max_head_dim = D (ROWS rows
 //    per cycle, or one row per ceil(hd/M) cycles when M < D) inside a
 //    Simulator, and every row's result must appear in the same cycle in both.
 // Each parameter set runs batches of random rows (random, extreme and MSB-only
@@ -36,6 +36,7 @@ SPATTEN_COSIM_VERILATED_END
 
 #include "spatten/cmodel/fifo.h"
 #include "spatten/cmodel/simulator.h"
+#include "spatten/cmodel/units.h"  // MacUnit
 #include "spatten/dot.h"
 #include "spatten_test_seed.h"
 
@@ -117,14 +118,14 @@ void cmodel_cycles(const Set& s, const Batch& b, bool skip, std::vector<c::Cycle
   take.assign(n, c::kNever);
   result.assign(n, c::kNever);
   c::Fifo<int> in(n + 1, 1, "qk_in");
-  cosim::MacRule mac("qk_unit", s.m, static_cast<c::Cycle>(s.latency), n + 1);
+  c::MacUnit mac("qk_unit", s.m, static_cast<c::Cycle>(s.latency), n + 1, s.d);
   cosim::ArrivalFeeder feed(in, cosim::push_cycles(b.arrival));
   ResultDrain drain(mac.results(), result);
   c::Simulator sim(skip);
   sim.add(feed);
   sim.add(mac);
   sim.add(drain);
-  mac.start(&in, static_cast<int>(n), b.hd, s.d, [&](int row) { take[static_cast<std::size_t>(row)] = sim.now(); });
+  mac.start(&in, static_cast<int>(n), b.hd, [&](int row) { take[static_cast<std::size_t>(row)] = sim.now(); });
   sim.run([&] { return drain.count == n; }, 1u << 24);
 }
 

@@ -3,23 +3,27 @@
 // statement cycle by cycle (not one cycle early, not one late).
 //
 //  RowFetcher (key_fetcher, value_fetcher)
-//    Streams rows (by token id) of one or two DRAM planes over `lanes` memory
-//    ports: at most one request per port per cycle, ports in index order, the
-//    planes of a row on consecutive ports. When started with a live-list
-//    address it first requests the id list in transaction-sized chunks and
-//    issues row i only once the chunk holding id i has arrived. It issues a
-//    new row only while fewer than `buffer_rows` rows are in its output
-//    buffer (issued and not yet popped before this cycle). Responses are
-//    popped in issue order; a row is pushed to rows() in the cycle its last
-//    plane's response is popped (valid to the consumer one cycle later).
-//    The key and value buffers are modelled by this credit: their capacity
-//    in rows (key_sram_bytes or value_sram_bytes over the largest row) and
-//    their two ports, the fetcher writing up to `lanes` rows per cycle and the
-//    MAC unit reading up to M/D rows per cycle; the banking is assumed to
-//    sustain both rates (no bank conflicts are modelled).
+//    Streams rows (by token id) of one or two DRAM planes over its lanes
+//    (memory ports; the key and value fetchers share one set). Each lane has
+//    one request slot (RequestSlot: the RTL's AR register) and at most
+//    `max_outstanding` requests in it or awaiting data. When started with a
+//    live-list address it first requests the id list, one transaction per
+//    request, and issues row i only once the chunk holding id i has arrived
+//    (chunks count in order). It issues a new row only while fewer than
+//    `buffer_rows` rows are in its output buffer (issued and not yet popped
+//    before this cycle). Every lane pops its own responses as they come;
+//    rows are pushed to rows() in position order once all their planes
+//    arrived, in the cycle the last one is popped (valid to the consumer one
+//    cycle later). The key and value buffers are modelled by this credit:
+//    their capacity in rows (key_sram_bytes or value_sram_bytes over the
+//    largest row) and their two ports, the fetcher writing up to `lanes` beats
+//    per cycle and the MAC unit reading up to max(1, M/max_head_dim) rows per
+//    cycle; the banking is assumed to sustain both rates (no bank conflicts
+//    are modelled). The cycle-by-cycle order is stated at the class.
 //  MacUnit (qk_unit, pv_unit)
-//    With M multipliers and head dimension D: when M >= D it takes up to
-//    M / D rows per cycle, else one row every ceil(D / M) cycles (busy in
+//    With M multipliers laid out as max(1, M / Dmax) row slots (Dmax =
+//    max_head_dim) and a job of head dimension D: up to max(1, M / Dmax) rows
+//    per cycle, a row taking ceil(D / M) cycles when D > M (busy in
 //    between). A row taken in cycle t has its result valid at t + latency.
 //  CollectUnit (softmax_unit, topk_engine, output_stage)
 //    Pops up to `lanes` items per cycle until `count` arrived (cycle c), then
@@ -27,8 +31,9 @@
 //    the last (with tail 0: in cycle c). Started with count 0 in cycle s it
 //    is busy s .. s+tail-1 (a timer).
 //  MemoryClient (job_controller)
-//    Sends a list of requests on one port, one per cycle as the port takes
-//    them, and is done in the cycle it pops the last response.
+//    Sends a list of requests on one port through one request slot, a
+//    request entering the slot in the cycle the previous one left it, and is
+//    done in the cycle it pops the last response.
 #pragma once
 #include <algorithm>
 #include <cstdint>
