@@ -227,23 +227,29 @@ module spatten_attention_core #(
     .bw_valid, .bw_slot, .bw_plane, .bw_beat, .bw_data);
 
   // ------------------------------------------------------------ buffers
-  // one entry = one 32-byte beat of a plane row: 16 words
-  logic [16*K_MSB_BITS-1:0] kmsb_mem [KEY_ROWS*MRB];
-  logic [16*K_LSB_BITS-1:0] klsb_mem [KEY_ROWS*MRB];
-  logic [16*V_MSB_BITS-1:0] vmsb_mem [VALUE_ROWS*MRB];
-  logic [16*V_LSB_BITS-1:0] vlsb_mem [VALUE_ROWS*MRB];
-  // each beat's 16 int16 words cut to the plane's width
-  logic [LANES-1:0][16*K_MSB_BITS-1:0] bw_kmsb;
-  logic [LANES-1:0][16*K_LSB_BITS-1:0] bw_klsb;
-  logic [LANES-1:0][16*V_MSB_BITS-1:0] bw_vmsb;
-  logic [LANES-1:0][16*V_LSB_BITS-1:0] bw_vlsb;
+  // One entry = one 32-byte beat of a row: 16 words in the Q·K / prob·V
+  // units' layout (msb*2^l + lsb), kept as two halves that the two planes
+  // write independently (two lanes may deliver a row's planes in one cycle):
+  // `hi` holds msb*2^l, `lo` holds lsb, or 2^(l-1) written with the MSB beat
+  // when the pass uses MSB-only words. A row leaves as hi | lo.
+  logic [15:0][K_BITS-1:0] khi_mem [KEY_ROWS*MRB];
+  logic [15:0][K_BITS-1:0] klo_mem [KEY_ROWS*MRB];
+  logic [15:0][V_BITS-1:0] vhi_mem [VALUE_ROWS*MRB];
+  logic [15:0][V_BITS-1:0] vlo_mem [VALUE_ROWS*MRB];
+  localparam logic [K_BITS-1:0] K_LO_MID = K_BITS'(1) << (K_LSB_BITS - 1);
+  localparam logic [V_BITS-1:0] V_LO_MID = V_BITS'(1) << (V_LSB_BITS - 1);
+  localparam logic [15:0][K_BITS-1:0] K_LO_BEAT = '{default: K_LO_MID};
+  localparam logic [15:0][V_BITS-1:0] V_LO_BEAT = '{default: V_LO_MID};
+  // each beat's 16 int16 words cut to the plane's bits, in their half
+  logic [LANES-1:0][15:0][K_BITS-1:0] bw_khi, bw_klo;
+  logic [LANES-1:0][15:0][V_BITS-1:0] bw_vhi, bw_vlo;
   always_comb begin
     for (int j = 0; j < LANES; j++) begin
       for (int w = 0; w < 16; w++) begin
-        bw_kmsb[j][w*K_MSB_BITS +: K_MSB_BITS] = bw_data[j*256 + w*16 +: K_MSB_BITS];
-        bw_klsb[j][w*K_LSB_BITS +: K_LSB_BITS] = bw_data[j*256 + w*16 +: K_LSB_BITS];
-        bw_vmsb[j][w*V_MSB_BITS +: V_MSB_BITS] = bw_data[j*256 + w*16 +: V_MSB_BITS];
-        bw_vlsb[j][w*V_LSB_BITS +: V_LSB_BITS] = bw_data[j*256 + w*16 +: V_LSB_BITS];
+        bw_khi[j][w] = {bw_data[j*256 + w*16 +: K_MSB_BITS], K_LSB_BITS'(0)};
+        bw_klo[j][w] = {K_MSB_BITS'(0), bw_data[j*256 + w*16 +: K_LSB_BITS]};
+        bw_vhi[j][w] = {bw_data[j*256 + w*16 +: V_MSB_BITS], V_LSB_BITS'(0)};
+        bw_vlo[j][w] = {V_MSB_BITS'(0), bw_data[j*256 + w*16 +: V_LSB_BITS]};
       end
     end
   end
@@ -251,11 +257,19 @@ module spatten_attention_core #(
     for (int j = 0; j < LANES; j++) begin
       if (bw_valid[j]) begin
         if (value_phase) begin
-          if (bw_plane[j]) vlsb_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= bw_vlsb[j];
-          else vmsb_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= bw_vmsb[j];
+          if (bw_plane[j]) begin
+            vlo_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= bw_vlo[j];
+          end else begin
+            vhi_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= bw_vhi[j];
+            if (!value_exact) vlo_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= V_LO_BEAT;
+          end
         end else begin
-          if (bw_plane[j]) klsb_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= bw_klsb[j];
-          else kmsb_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= bw_kmsb[j];
+          if (bw_plane[j]) begin
+            klo_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= bw_klo[j];
+          end else begin
+            khi_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= bw_khi[j];
+            if (!key_exact) klo_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= K_LO_BEAT;
+          end
         end
       end
     end
@@ -288,14 +302,7 @@ module spatten_attention_core #(
       sl = slot_plus(cons_slot, r, BUF_ROWS);
       qk_in_valid[r] = !value_phase && 32'(avail) > unsigned'(r);
       qk_in_pos[r] = cons + IW'(unsigned'(r));
-      for (int d = 0; d < D_MAX; d++) begin
-        logic [K_MSB_BITS-1:0] m;
-        logic [K_LSB_BITS-1:0] l;
-        m = kmsb_mem[int'(sl) * MRB + d / 16][(d % 16)*K_MSB_BITS +: K_MSB_BITS];
-        l = key_exact ? klsb_mem[int'(sl) * MRB + d / 16][(d % 16)*K_LSB_BITS +: K_LSB_BITS]
-                      : K_LSB_BITS'(1 << (K_LSB_BITS - 1));
-        qk_in_key[r][d] = {m, l};
-      end
+      for (int b = 0; b < MRB; b++) qk_in_key[r][b*16 +: 16] = khi_mem[int'(sl) * MRB + b] | klo_mem[int'(sl) * MRB + b];
     end
   end
 
@@ -357,14 +364,7 @@ module spatten_attention_core #(
       sl = slot_plus(cons_slot, r, BUF_ROWS);
       pv_in_valid[r] = value_phase && 32'(avail) > unsigned'(r);
       pv_in_prob[r] = prob_mem[PAW'(pos_rd[r])];
-      for (int d = 0; d < D_MAX; d++) begin
-        logic [V_MSB_BITS-1:0] m;
-        logic [V_LSB_BITS-1:0] l;
-        m = vmsb_mem[int'(sl) * MRB + d / 16][(d % 16)*V_MSB_BITS +: V_MSB_BITS];
-        l = value_exact ? vlsb_mem[int'(sl) * MRB + d / 16][(d % 16)*V_LSB_BITS +: V_LSB_BITS]
-                        : V_LSB_BITS'(1 << (V_LSB_BITS - 1));
-        pv_in_v[r][d] = {m, l};
-      end
+      for (int b = 0; b < MRB; b++) pv_in_v[r][b*16 +: 16] = vhi_mem[int'(sl) * MRB + b] | vlo_mem[int'(sl) * MRB + b];
     end
   end
   pv_unit #(
