@@ -177,24 +177,22 @@ module qk_unit #(
   logic [ROWS-1:0] acc_v;
   logic [ROWS-1:0][POS_BITS-1:0] acc_pos;
   logic [CW-1:0] acc_last;           // the row's last chunk: C_rt - 1
-  // per lane: node 0 is the root, leaves TP-1 .. 2*TP-2; sums never wrap (see ACC_BITS)
-  logic [ROWS-1:0][2*TP-2:0][ACC_BITS-1:0] node;
-  always_comb begin
-    for (int r = 0; r < ROWS; r++) begin
-      for (int i = 0; i < P; i++) begin
-        node[r][TP - 1 + i] = {{(ACC_BITS - PROD_BITS){prod_r[r][i][PROD_BITS-1]}}, prod_r[r][i]};
-      end
-      for (int i = P; i < TP; i++) begin
-        node[r][TP - 1 + i] = '0;
-      end
-      for (int i = TP - 2; i >= 0; i--) begin
-        node[r][i] = node[r][2 * i + 1] + node[r][2 * i + 2];
-      end
+  // The adder tree of one lane: node 0 is the root, leaves TP-1 .. 2*TP-2;
+  // sums never wrap (see ACC_BITS). It is evaluated where its sum is taken,
+  // under prod_v: the same netlist, and a simulator skips it in idle cycles.
+  function automatic logic [ACC_BITS-1:0] tree_sum(input logic [P-1:0][PROD_BITS-1:0] p);
+    logic [2*TP-2:0][ACC_BITS-1:0] node;
+    for (int i = 0; i < TP; i++) begin
+      node[TP - 1 + i] = i < P ? {{(ACC_BITS - PROD_BITS){p[i][PROD_BITS-1]}}, p[i]} : '0;
     end
-  end
+    for (int i = TP - 2; i >= 0; i--) begin
+      node[i] = node[2 * i + 1] + node[2 * i + 2];
+    end
+    tree_sum = node[0];
+  endfunction
   always_ff @(posedge clk) begin
     for (int r = 0; r < ROWS; r++) begin
-      if (prod_v[r]) acc_r[r] <= prod_first ? node[r][0] : acc_r[r] + node[r][0];
+      if (prod_v[r]) acc_r[r] <= prod_first ? tree_sum(prod_r[r]) : acc_r[r] + tree_sum(prod_r[r]);
     end
   end
   always_ff @(posedge clk) begin
