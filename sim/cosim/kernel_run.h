@@ -10,6 +10,7 @@
 
 #include <array>
 #include <chrono>
+#include <ctime>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -32,10 +33,14 @@ struct CosimRunConfig {
 struct CosimTotals {
   std::size_t calls = 0;  ///< calls run (the divergent one included)
   std::size_t jobs = 0;   ///< jobs in those calls
+  std::size_t progressive_jobs = 0;   ///< of them: progressive (MSB pass first)
+  std::size_t refetched_jobs = 0;     ///< of them: golden refetched the LSBs
+  std::size_t value_pruned_jobs = 0;  ///< of them: value_keep < n (the value top-k ran)
   cmodel::Cycle rtl_cycles = 0;      ///< RTL clock cycles of the calls (ap_start write to interrupt)
   cmodel::Cycle checked_cycles = 0;  ///< cycles from job 0's start to ap_done, summed (compare() checks them)
   cmodel::Cycle cmodel_cycles = 0;   ///< the cycle model's RunResult::cycles, summed
-  double setup_seconds = 0, golden_seconds = 0, cmodel_seconds = 0, rtl_seconds = 0;
+  double setup_seconds = 0, golden_seconds = 0, cmodel_seconds = 0, rtl_seconds = 0;  ///< wall
+  double rtl_cpu_seconds = 0;  ///< CPU time of the calling thread in the RTL runs (robust to a loaded machine)
   std::array<std::uint64_t, cmodel::kDramKinds> rtl_bytes{};     ///< read + written by kind
   std::array<std::uint64_t, cmodel::kDramKinds> cmodel_bytes{};  ///< read + written by kind
   std::string divergence;            ///< "" when every call agreed
@@ -50,6 +55,13 @@ struct CosimTotals {
 using CosimProgress = std::function<void(std::size_t calls_done, std::size_t jobs_done, cmodel::Cycle rtl_cycles)>;
 
 /// Runs `calls` calls; jobs_of(c) makes call c's jobs (its time counts as set-up).
+/// CPU seconds of the calling thread.
+inline double thread_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
 template <class Model>
 CosimTotals run_cosim(const CosimRunConfig& cfg, std::size_t calls,
                       const std::function<std::vector<KernelJob>(std::size_t)>& jobs_of,
@@ -75,6 +87,12 @@ CosimTotals run_cosim(const CosimRunConfig& cfg, std::size_t calls,
     golden.reserve(jobs.size());
     for (const KernelJob& j : jobs) golden.push_back(golden_result(j));
     tot.golden_seconds += since(t0);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      if (jobs[i].job.progressive) ++tot.progressive_jobs;
+      if ((golden[i].status[spatten::kernel_if::StatusIndex::flags] & spatten::kernel_if::kStatusLsbRefetched) != 0)
+        ++tot.refetched_jobs;
+      if (jobs[i].job.value_keep < jobs[i].job.n) ++tot.value_pruned_jobs;
+    }
 
     t0 = Clock::now();
     const CmodelCall cm = run_cmodel(cfg.params, img, jobs);
@@ -98,6 +116,7 @@ CosimTotals run_cosim(const CosimRunConfig& cfg, std::size_t calls,
     const cmodel::Cycle before = tot.rtl_cycles;
     const cmodel::Cycle limit = 4 * cm.run.cycles + 100000;
     t0 = Clock::now();
+    const double cpu0 = thread_cpu_seconds();
     RtlCall rtl;
     try {
       rtl = sim->run_call(img, jobs, limit, [&](cmodel::Cycle cyc) {
@@ -105,10 +124,12 @@ CosimTotals run_cosim(const CosimRunConfig& cfg, std::size_t calls,
       });
     } catch (const std::exception& e) {
       tot.rtl_seconds += since(t0);
+      tot.rtl_cpu_seconds += thread_cpu_seconds() - cpu0;
       mark(std::string("RTL kernel: ") + e.what());
       break;
     }
     tot.rtl_seconds += since(t0);
+    tot.rtl_cpu_seconds += thread_cpu_seconds() - cpu0;
     tot.rtl_cycles += rtl.cycles;
     tot.checked_cycles += rtl.done == cmodel::kNever ? 0 : rtl.done;
     for (std::size_t k = 0; k < cmodel::kDramKinds; ++k) tot.rtl_bytes[k] += rtl.bytes[k];

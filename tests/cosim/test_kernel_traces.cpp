@@ -73,8 +73,8 @@ INSTANTIATE_TEST_SUITE_P(Official, KernelTrace,
                                            "summary-gpt2-medium-wikitext2-per0-hp-step5+dedic+glob_p+local_p+hp+topk+quant.csv",
                                            "summary-gpt2-small-wikitext2-per8-step1+dedic.csv",
                                            "summary-gpt2-small-wikitext2-per8.csv"),
-                         [](const ::testing::TestParamInfo<const char*>& info) {
-                           std::string n = info.param;
+                         [](const ::testing::TestParamInfo<const char*>& param_info) {
+                           std::string n = param_info.param;
                            for (char& ch : n)
                              if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
                            return n;

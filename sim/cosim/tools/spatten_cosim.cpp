@@ -325,6 +325,9 @@ Outcome run(const Options& o, bool trace_mode) {
                        {"jitter_stall_percent", cfg.params.hbm.jitter_stall_percent}};
   rec["jobs"] = t.jobs;
   rec["calls"] = t.calls;
+  rec["progressive_jobs"] = t.progressive_jobs;
+  rec["refetched_jobs"] = t.refetched_jobs;
+  rec["value_pruned_jobs"] = t.value_pruned_jobs;
   rec["agree"] = t.agree();
   rec["divergence"] = t.agree() ? json(nullptr)
                                 : json{{"call", t.divergent_call},
@@ -335,6 +338,7 @@ Outcome run(const Options& o, bool trace_mode) {
   rec["rtl_cycles"] = t.rtl_cycles;
   rec["checked_cycles"] = t.checked_cycles;
   rec["cmodel_cycles"] = t.cmodel_cycles;
+  rec["rtl_cpu_seconds"] = t.rtl_cpu_seconds;
   rec["wall_seconds"] = json{{"rtl", t.rtl_seconds},
                              {"cmodel", t.cmodel_seconds},
                              {"golden", t.golden_seconds},
@@ -348,11 +352,12 @@ Outcome run(const Options& o, bool trace_mode) {
 
   std::ostringstream s;
   if (w.from_trace)
-    s << fmt::format("{}: {} on {}, rows {}..{} ({} jobs in {} calls of up to {}), seed {}{}\n", kTool, o.preset,
-                     o.trace, w.first, w.first + w.rows - 1, w.jobs, w.calls, o.calls_of, o.seed, jitter_args(o));
+    s << fmt::format("{}: {} on {}, rows {}..{} ({} jobs in {} call{} of up to {}), seed {}{}\n", kTool, o.preset,
+                     o.trace, w.first, w.first + w.rows - 1, w.jobs, w.calls, w.calls == 1 ? "" : "s", o.calls_of,
+                     o.seed, jitter_args(o));
   else
-    s << fmt::format("{}: {} on the generated mix ({} jobs in {} calls of up to {}), seed {}{}\n", kTool, o.preset,
-                     w.jobs, w.calls, o.calls_of, o.seed, jitter_args(o));
+    s << fmt::format("{}: {} on the generated mix ({} jobs in {} call{} of up to {}), seed {}{}\n", kTool, o.preset,
+                     w.jobs, w.calls, w.calls == 1 ? "" : "s", o.calls_of, o.seed, jitter_args(o));
   if (!w.skipped.empty()) s << "skipped:      rows the RTL kernel cannot run; the first: " << w.skipped << "\n";
   if (t.agree()) {
     s << fmt::format("agree: {} jobs, outputs bit-exact with golden, {} cycles equal\n", t.jobs, t.checked_cycles);
@@ -362,6 +367,8 @@ Outcome run(const Options& o, bool trace_mode) {
     s << "DIVERGED in " << out.divergence_line << "\n";
     for (const std::string& line : reproduce(o, w, t)) s << "reproduce:    " << line << "\n";
   }
+  s << fmt::format("jobs run:     {} ({} progressive, {} with LSB refetch, {} value-pruned)\n", t.jobs,
+                   t.progressive_jobs, t.refetched_jobs, t.value_pruned_jobs);
   s << fmt::format("RTL kernel:   {} cycles in {:.3f} s, {:.1f} kcycles/s\n", t.rtl_cycles, t.rtl_seconds,
                    rtl_cps / 1e3);
   s << fmt::format("cycle model:  {} cycles in {:.3f} s (golden {:.3f} s, workload set-up {:.3f} s)\n", t.cmodel_cycles,
