@@ -14,6 +14,9 @@ else()
   target_compile_definitions(test_kernel_traces PRIVATE SPATTEN_REQUIRE_TRACES=0)
 endif()
 
+if(NOT TARGET spatten-cosim)
+  return()  # the sanitizer build has no spatten-cosim (sim/cosim/CMakeLists.txt)
+endif()
 spatten_add_gtest(test_spatten_cosim_tool LABEL cosim
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_spatten_cosim_tool.cpp
   LIBS nlohmann_json::nlohmann_json)
