@@ -76,7 +76,7 @@ export SE_TOPS="$(printf '%s\n' "${tops[@]+"${tops[@]}"}")"
 export SE_PRESETS="$(printf '%s\n' "${presets[@]}")"
 export SE_PARAMS="$(printf '%s\n' "${params[@]+"${params[@]}"}")"
 exec python3 - <<'PY'
-import concurrent.futures, hashlib, json, os, re, subprocess, sys, time
+import concurrent.futures, hashlib, json, os, re, shutil, subprocess, sys, time
 from importlib import metadata
 
 # Units and their parameters: expressions over the constants of the preset's
@@ -352,13 +352,19 @@ def run(job):
     print(f"synth-estimate: {preset} {m} {params} ...", flush=True)
     t0 = time.monotonic()
     entry = {"params": params, "log": show(log), "sources": sources}
+    # the runtime's private /tmp (ABC's files, some MB) lives here; a run killed
+    # at its timeout cannot remove it itself
+    tmp = base + ".tmp"
+    os.makedirs(tmp, exist_ok=True)
     try:
         r = subprocess.run(YOSYS + ["-q", "-l", rel(log), "-s", rel(base + ".ys")],
                            cwd=root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True, timeout=timeout)
+                           text=True, timeout=timeout, env={**os.environ, "TMPDIR": tmp})
         rc, console = r.returncode, r.stdout
     except subprocess.TimeoutExpired:
         rc, console = None, ""
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     entry["seconds"] = round(time.monotonic() - t0, 1)
     if rc is None:
         entry["error"] = f"timed out after {timeout} s"

@@ -122,4 +122,24 @@ TEST(SpattenCosimTool, TraceRowsWithJitterAgree) {
   expect_bad_input("--trace " + q(trace) + " --first-row 3", "--first-row");
 }
 
+TEST(SpattenCosimTool, RowsTheKernelCannotRunAreBadInputUnlessSkipped) {
+  const std::string header =
+      "iteration_id,layer_id,head_id,embedding_length_D,sentence_length_L,key_fetch_num,quant_key_bit,"
+      "quant_query_bit,auto_requant_thres,if_requant,auto_requant_incre,value_fetch_num,quant_value_bit,"
+      "if_accumulate_importance,if_rescale_previous_importance,if_topk,topk\n";
+  const std::filesystem::path trace = scratch_path("hd80.csv");
+  std::ofstream(trace) << header << "0,0,0,64.0,40,40,-1,-1,-1,False,-1,40,-1,True,False,False,-1\n"
+                       << "0,0,1,80.0,40,40,-1,-1,-1,False,-1,40,-1,True,False,False,-1\n";
+  expect_bad_input("--trace " + q(trace), "hd80.csv:3: head_dim 80");
+  const ToolResult r = run_tool(kTool, "--trace " + q(trace) + " --skip-unsupported --json -");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j.at("jobs"), 1);
+  EXPECT_EQ(j.at("agree"), true);
+  EXPECT_NE(j.at("skipped").get<std::string>().find("1 of 2 rows"), std::string::npos) << j.dump();
+  const std::filesystem::path only80 = scratch_path("only80.csv");
+  std::ofstream(only80) << header << "0,0,1,80.0,40,40,-1,-1,-1,False,-1,40,-1,True,False,False,-1\n";
+  expect_bad_input("--trace " + q(only80) + " --skip-unsupported", "no row");
+}
+
 }  // namespace

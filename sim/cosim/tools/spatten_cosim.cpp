@@ -269,6 +269,7 @@ Outcome run(const Options& o, bool trace_mode) {
     w.rows = std::min(o.max_rows, w.trace.rows.size() - o.first_row);
     w.jobs = w.rows;
     // every row is checked before anything runs: a bad one is bad input (exit 2)
+    std::size_t skipped = 0;
     for (std::size_t i = w.first; i < w.first + w.rows; ++i) {
       const st::TraceRow& r = w.trace.rows[i];
       const std::string bad = co::kernel_shape_problem(static_cast<int>(std::min<std::uint32_t>(r.sentence_length_L, 1u << 30)),
@@ -277,7 +278,12 @@ Outcome run(const Options& o, bool trace_mode) {
       if (bad.empty()) continue;
       if (!o.skip_unsupported) throw std::invalid_argument(fmt::format("{}:{}: {}", w.trace.origin, r.line, bad));
       if (w.skipped.empty()) w.skipped = fmt::format("{}:{}: {}", w.trace.origin, r.line, bad);
+      ++skipped;
     }
+    if (skipped == w.rows)
+      throw std::invalid_argument(fmt::format("no row of {} in {}..{} can run on the RTL kernel; the first: {}", o.trace,
+                                              w.first, w.first + w.rows - 1, w.skipped));
+    if (skipped > 0) w.skipped = fmt::format("{} of {} rows; the first: {}", skipped, w.rows, w.skipped);
     w.echo = json{{"kind", "trace"},
                   {"file", o.trace},
                   {"first_row", w.first},
@@ -358,7 +364,7 @@ Outcome run(const Options& o, bool trace_mode) {
   else
     s << fmt::format("{}: {} on the generated mix ({} jobs in {} call{} of up to {}), seed {}{}\n", kTool, o.preset,
                      w.jobs, w.calls, w.calls == 1 ? "" : "s", o.calls_of, o.seed, jitter_args(o));
-  if (!w.skipped.empty()) s << "skipped:      rows the RTL kernel cannot run; the first: " << w.skipped << "\n";
+  if (!w.skipped.empty()) s << "skipped:      rows the RTL kernel cannot run: " << w.skipped << "\n";
   if (t.agree()) {
     s << fmt::format("agree: {} jobs, outputs bit-exact with golden, {} cycles equal\n", t.jobs, t.checked_cycles);
   } else {
