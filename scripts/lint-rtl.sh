@@ -30,10 +30,14 @@ if [ ${#presets[@]} -eq 0 ]; then echo "lint-rtl: no preset packages in $svdir: 
 files=("$pkg" "$kpkg" "${presets[@]}" "${tops[@]}")
 command -v verilator >/dev/null || { echo "lint-rtl: verilator not found (scripts/setup.sh installs it)" >&2; exit 2; }
 
+# The loop unrolling the verilated kernels are built with (sim/cosim/CMakeLists.txt):
+# Verilator supports a nonblocking write to a memory inside a for loop only once
+# the loop is unrolled (BLKLOOPINIT), so lint elaborates the design as it is built.
+vflags=(--lint-only -Wall --unroll-count 1024 --unroll-stmts 100000)
 status=0
 for f in "${tops[@]}"; do
   top="$(basename "$f" .sv)"
-  if ! out=$(verilator --lint-only -Wall --top-module "$top" "${files[@]}" 2>&1); then
+  if ! out=$(verilator "${vflags[@]}" --top-module "$top" "${files[@]}" 2>&1); then
     printf '%s\n' "$out" | sed "s|^|[verilator $top] |"
     status=1
   fi
@@ -41,7 +45,7 @@ for f in "${tops[@]}"; do
   if grep -q 'SPATTEN_PRESET_PKG' "$f"; then
     for p in "${presets[@]}"; do
       ident="spatten_$(basename "$p" .sv | tr '-' '_')_pkg"
-      if ! out=$(verilator --lint-only -Wall "+define+SPATTEN_PRESET_PKG=$ident" --top-module "$top" "${files[@]}" 2>&1); then
+      if ! out=$(verilator "${vflags[@]}" "+define+SPATTEN_PRESET_PKG=$ident" --top-module "$top" "${files[@]}" 2>&1); then
         printf '%s\n' "$out" | sed "s|^|[verilator $top $ident] |"
         status=1
       fi

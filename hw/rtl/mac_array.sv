@@ -87,11 +87,17 @@ module mac_array #(
 
   if (C == 1) begin : g_one_chunk
     assign busy_next = 1'b0;
+    // operands only for the lanes that take a row (the products load under
+    // take): the same netlist, and a simulator skips idle lanes
     always_comb begin
       for (int r = 0; r < ROWS; r++) begin
-        for (int p = 0; p < P; p++) begin
-          a_op[r][p] = a_in[r][(A_WORDS == 1) ? 0 : p];
-          b_op[r][p] = word_on[p] ? b_in[r][p] : '0;
+        a_op[r] = '0;
+        b_op[r] = '0;
+        if (take[r]) begin
+          for (int p = 0; p < P; p++) begin
+            a_op[r][p] = a_in[r][(A_WORDS == 1) ? 0 : p];
+            b_op[r][p] = word_on[p] ? b_in[r][p] : '0;
+          end
         end
       end
     end
@@ -153,10 +159,12 @@ module mac_array #(
     always_comb begin
       b_pad = '0;
       a_pad = '0;
-      for (int d = 0; d < D; d++) begin
-        if (word_on[d]) b_pad[d*B_BITS +: B_BITS] = take[0] ? b_in[0][d] : row_r[d*B_BITS +: B_BITS];
+      if (take[0] || active) begin   // as the operands: only while multiplying
+        for (int d = 0; d < D; d++) begin
+          if (word_on[d]) b_pad[d*B_BITS +: B_BITS] = take[0] ? b_in[0][d] : row_r[d*B_BITS +: B_BITS];
+        end
+        for (int w = 0; w < A_WORDS; w++) a_pad[w*A_BITS +: A_BITS] = a_row[w*A_BITS +: A_BITS];
       end
-      for (int w = 0; w < A_WORDS; w++) a_pad[w*A_BITS +: A_BITS] = a_row[w*A_BITS +: A_BITS];
     end
     // chunk 0 while taking, else the current chunk of the held row
     assign sel = take[0] ? '0 : chunk;
@@ -164,7 +172,7 @@ module mac_array #(
       a_op = '0;
       b_op = '0;
       for (int c = 0; c < C; c++) begin
-        if (sel == CW'($unsigned(c))) begin
+        if (op_valid[0] && sel == CW'($unsigned(c))) begin
           for (int p = 0; p < M; p++) begin
             a_op[0][p] = a_pad[((A_WORDS == 1) ? 0 : c * M + p) * A_BITS +: A_BITS];
             b_op[0][p] = b_pad[(c * M + p) * B_BITS +: B_BITS];
@@ -178,9 +186,12 @@ module mac_array #(
   end
 
   // ---- products ----------------------------------------------------------------
+  // A lane's products load only when it multiplies (the consumers read prod
+  // under prod_v): the multipliers' output registers get a clock enable, and a
+  // simulator skips idle lanes.
   always_ff @(posedge clk) begin
     for (int r = 0; r < ROWS; r++) begin
-      for (int p = 0; p < P; p++) begin
+      if (op_valid[r]) for (int p = 0; p < P; p++) begin
         prod[r][p] <= $unsigned($signed({{(PROD_BITS - A_BITS){A_SIGNED & a_op[r][p][A_BITS-1]}}, a_op[r][p]})
                                 * $signed({{(PROD_BITS - B_BITS){b_op[r][p][B_BITS-1]}}, b_op[r][p]}));
       end

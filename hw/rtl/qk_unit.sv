@@ -181,7 +181,7 @@ module qk_unit #(
   // sums never wrap (see ACC_BITS). It is evaluated where its sum is taken,
   // under prod_v: the same netlist, and a simulator skips it in idle cycles.
   function automatic logic [ACC_BITS-1:0] tree_sum(input logic [P-1:0][PROD_BITS-1:0] p);
-    logic [2*TP-2:0][ACC_BITS-1:0] node;
+    logic [ACC_BITS-1:0] node [2*TP-1];   // unpacked: word-sized nodes in simulation
     for (int i = 0; i < TP; i++) begin
       node[TP - 1 + i] = i < P ? {{(ACC_BITS - PROD_BITS){p[i][PROD_BITS-1]}}, p[i]} : '0;
     end

@@ -240,34 +240,36 @@ module spatten_attention_core #(
   localparam logic [V_BITS-1:0] V_LO_MID = V_BITS'(1) << (V_LSB_BITS - 1);
   localparam logic [15:0][K_BITS-1:0] K_LO_BEAT = '{default: K_LO_MID};
   localparam logic [15:0][V_BITS-1:0] V_LO_BEAT = '{default: V_LO_MID};
-  // each beat's 16 int16 words cut to the plane's bits, in their half
-  logic [LANES-1:0][15:0][K_BITS-1:0] bw_khi, bw_klo;
-  logic [LANES-1:0][15:0][V_BITS-1:0] bw_vhi, bw_vlo;
-  always_comb begin
-    for (int j = 0; j < LANES; j++) begin
-      for (int w = 0; w < 16; w++) begin
-        bw_khi[j][w] = {bw_data[j*256 + w*16 +: K_MSB_BITS], K_LSB_BITS'(0)};
-        bw_klo[j][w] = {K_MSB_BITS'(0), bw_data[j*256 + w*16 +: K_LSB_BITS]};
-        bw_vhi[j][w] = {bw_data[j*256 + w*16 +: V_MSB_BITS], V_LSB_BITS'(0)};
-        bw_vlo[j][w] = {V_MSB_BITS'(0), bw_data[j*256 + w*16 +: V_LSB_BITS]};
-      end
-    end
-  end
+  // each beat's 16 int16 words cut to the plane's bits, in their half. Cut
+  // inside the write (functions, not a combinational array of every lane's
+  // beat): the same netlist, and a simulator cuts only the valid beats.
+  function automatic logic [15:0][K_BITS-1:0] cut_khi(input logic [255:0] beat);
+    for (int w = 0; w < 16; w++) cut_khi[w] = {beat[w*16 +: K_MSB_BITS], K_LSB_BITS'(0)};
+  endfunction
+  function automatic logic [15:0][K_BITS-1:0] cut_klo(input logic [255:0] beat);
+    for (int w = 0; w < 16; w++) cut_klo[w] = {K_MSB_BITS'(0), beat[w*16 +: K_LSB_BITS]};
+  endfunction
+  function automatic logic [15:0][V_BITS-1:0] cut_vhi(input logic [255:0] beat);
+    for (int w = 0; w < 16; w++) cut_vhi[w] = {beat[w*16 +: V_MSB_BITS], V_LSB_BITS'(0)};
+  endfunction
+  function automatic logic [15:0][V_BITS-1:0] cut_vlo(input logic [255:0] beat);
+    for (int w = 0; w < 16; w++) cut_vlo[w] = {V_MSB_BITS'(0), beat[w*16 +: V_LSB_BITS]};
+  endfunction
   always_ff @(posedge clk) begin
     for (int j = 0; j < LANES; j++) begin
       if (bw_valid[j]) begin
         if (value_phase) begin
           if (bw_plane[j]) begin
-            vlo_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= bw_vlo[j];
+            vlo_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= cut_vlo(bw_data[j*256 +: 256]);
           end else begin
-            vhi_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= bw_vhi[j];
+            vhi_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= cut_vhi(bw_data[j*256 +: 256]);
             if (!value_exact) vlo_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= V_LO_BEAT;
           end
         end else begin
           if (bw_plane[j]) begin
-            klo_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= bw_klo[j];
+            klo_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= cut_klo(bw_data[j*256 +: 256]);
           end else begin
-            khi_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= bw_khi[j];
+            khi_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= cut_khi(bw_data[j*256 +: 256]);
             if (!key_exact) klo_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= K_LO_BEAT;
           end
         end
@@ -302,7 +304,9 @@ module spatten_attention_core #(
       sl = slot_plus(cons_slot, r, BUF_ROWS);
       qk_in_valid[r] = !value_phase && 32'(avail) > unsigned'(r);
       qk_in_pos[r] = cons + IW'(unsigned'(r));
-      for (int b = 0; b < MRB; b++) qk_in_key[r][b*16 +: 16] = khi_mem[int'(sl) * MRB + b] | klo_mem[int'(sl) * MRB + b];
+      // assembled only for a row on offer (the unit reads in_key under in_valid)
+      if (qk_in_valid[r])
+        for (int b = 0; b < MRB; b++) qk_in_key[r][b*16 +: 16] = khi_mem[int'(sl) * MRB + b] | klo_mem[int'(sl) * MRB + b];
     end
   end
 
@@ -363,8 +367,10 @@ module spatten_attention_core #(
       logic [SLW-1:0] sl;
       sl = slot_plus(cons_slot, r, BUF_ROWS);
       pv_in_valid[r] = value_phase && 32'(avail) > unsigned'(r);
-      pv_in_prob[r] = prob_mem[PAW'(pos_rd[r])];
-      for (int b = 0; b < MRB; b++) pv_in_v[r][b*16 +: 16] = vhi_mem[int'(sl) * MRB + b] | vlo_mem[int'(sl) * MRB + b];
+      if (pv_in_valid[r]) begin   // as for Q·K: only a row on offer
+        pv_in_prob[r] = prob_mem[PAW'(pos_rd[r])];
+        for (int b = 0; b < MRB; b++) pv_in_v[r][b*16 +: 16] = vhi_mem[int'(sl) * MRB + b] | vlo_mem[int'(sl) * MRB + b];
+      end
     end
   end
   pv_unit #(
