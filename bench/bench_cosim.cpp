@@ -2,8 +2,9 @@
 // (sim/cosim/kernel_cosim.h through kernel_run.h, waveforms off) in RTL clock
 // cycles per wall-second, for the verilated kernels of spatten-1-8 and
 // alveo-u55c, on (a) the generated mix of spatten-cosim (mixed_jobs) and (b)
-// the rows of one official trace (default: all of
-// summary-gpt2-small-wikitext2-per8.csv). Each row also times the same calls
+// the rows of official traces (default: all of
+// summary-gpt2-small-wikitext2-per8.csv; `--trace all`: every trace of the
+// folder, whole). Each row also times the same calls
 // on the cycle model alone (run_cmodel), golden, and the workload set-up.
 // Target: >= 200,000 RTL cycles/s. Every run is also checked (compare()); a
 // divergence is printed and makes the exit status 1.
@@ -12,6 +13,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <deque>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -30,10 +32,10 @@
 #include "spatten/models/presets.h"
 #include "spatten/trace/official_trace.h"
 
-SPATTEN_KERNEL_COSIM_VERILATED_BEGIN
+SPATTEN_VERILATED_BEGIN
 #include "Vkernel_alveo_u55c.h"
 #include "Vkernel_spatten_1_8.h"
-SPATTEN_KERNEL_COSIM_VERILATED_END
+SPATTEN_VERILATED_END
 
 namespace {
 
@@ -83,7 +85,7 @@ bool run_row(const std::string& preset_name, const Workload& w, std::size_t widt
 
 int main(int argc, char** argv) {
   std::string trace_dir = SPATTEN_TRACE_DIR;
-  std::string trace = kDefaultTrace;
+  std::vector<std::string> traces = {kDefaultTrace};
   std::vector<std::string> presets = {"spatten-1-8", "alveo-u55c"};
   std::size_t rows = 0;
   int mix_jobs = 64;
@@ -94,7 +96,9 @@ int main(int argc, char** argv) {
   CLI::App app{"spatten_bench_cosim: RTL cycles per wall-second of the whole-kernel co-simulation (waveforms off), "
                "with the cycle model's time on the same calls"};
   app.add_option("--trace-dir", trace_dir, "folder of the official traces")->capture_default_str();
-  app.add_option("--trace", trace, "official trace: a file name in --trace-dir (or part of one), or a path")
+  app.add_option("--trace", traces,
+                 "official trace: a file name in --trace-dir (or part of one), a path, or `all` (every .csv of "
+                 "--trace-dir); repeatable")
       ->capture_default_str();
   app.add_option("--rows", rows, "trace rows to run from the first (0: all)")->capture_default_str();
   app.add_option("--preset", presets, "verilated kernels: spatten-1-8, alveo-u55c (repeatable)")
@@ -119,7 +123,7 @@ int main(int argc, char** argv) {
     for (const std::string& p : presets)
       if (p != "spatten-1-8" && p != "alveo-u55c")
         throw std::invalid_argument("unknown preset '" + p + "': the verilated kernels are spatten-1-8 and alveo-u55c");
-    st::Trace parsed;  // outlives the workloads (their closures refer to it)
+    std::deque<st::Trace> parsed;  // outlives the workloads (their closures refer to its elements)
     std::vector<Workload> workloads;
     if (!no_mix) {
       Workload w;
@@ -133,33 +137,47 @@ int main(int argc, char** argv) {
       workloads.push_back(std::move(w));
     }
     if (!no_trace) {
-      std::filesystem::path file;
-      if (std::filesystem::is_regular_file(trace)) {
-        file = trace;
-      } else {
+      std::vector<std::filesystem::path> files;
+      auto csvs_in_dir = [&] {
         if (!std::filesystem::is_directory(trace_dir))
           throw std::invalid_argument("trace folder " + trace_dir + " does not exist (--trace-dir)");
-        std::vector<std::filesystem::path> hits;
+        std::vector<std::filesystem::path> all;
         for (const auto& e : std::filesystem::directory_iterator(trace_dir))
-          if (e.is_regular_file() && e.path().extension() == ".csv" &&
-              e.path().filename().string().find(trace) != std::string::npos)
-            hits.push_back(e.path());
-        std::sort(hits.begin(), hits.end());
-        if (hits.empty()) throw std::invalid_argument("no trace matching '" + trace + "' in " + trace_dir);
-        file = hits.front();
-        for (const auto& h : hits)
-          if (h.filename() == trace) file = h;
-      }
-      parsed = st::read_official_trace(file);
-      const std::size_t n = rows == 0 ? parsed.rows.size() : std::min(rows, parsed.rows.size());
-      Workload w;
-      w.label = fmt::format("{} ({} rows)", file.filename().string(), n);
-      w.jobs = n;
-      w.calls = (n + calls_of - 1) / calls_of;
-      w.jobs_of = [&parsed, n, calls_of, seed](std::size_t c) {
-        return co::jobs_from_trace(parsed, c * calls_of, std::min(calls_of, n - c * calls_of), seed, nullptr);
+          if (e.is_regular_file() && e.path().extension() == ".csv") all.push_back(e.path());
+        std::sort(all.begin(), all.end());
+        return all;
       };
-      workloads.push_back(std::move(w));
+      for (const std::string& trace : traces) {
+        if (trace == "all") {
+          const auto all = csvs_in_dir();
+          if (all.empty()) throw std::invalid_argument("no .csv trace in " + trace_dir);
+          files.insert(files.end(), all.begin(), all.end());
+        } else if (std::filesystem::is_regular_file(trace)) {
+          files.emplace_back(trace);
+        } else {
+          std::vector<std::filesystem::path> hits;
+          for (const auto& f : csvs_in_dir())
+            if (f.filename().string().find(trace) != std::string::npos) hits.push_back(f);
+          if (hits.empty()) throw std::invalid_argument("no trace matching '" + trace + "' in " + trace_dir);
+          std::filesystem::path file = hits.front();
+          for (const auto& h : hits)
+            if (h.filename() == trace) file = h;
+          files.push_back(file);
+        }
+      }
+      for (const std::filesystem::path& file : files) {
+        const st::Trace& t = parsed.emplace_back(st::read_official_trace(file));
+        const std::size_t n = rows == 0 ? t.rows.size() : std::min(rows, t.rows.size());
+        if (n == 0) continue;
+        Workload w;
+        w.label = fmt::format("{} ({} rows)", file.filename().string(), n);
+        w.jobs = n;
+        w.calls = (n + calls_of - 1) / calls_of;
+        w.jobs_of = [&t, n, calls_of, seed](std::size_t c) {
+          return co::jobs_from_trace(t, c * calls_of, std::min(calls_of, n - c * calls_of), seed, nullptr);
+        };
+        workloads.push_back(std::move(w));
+      }
     }
     std::size_t width = 20;
     for (const Workload& w : workloads) width = std::max(width, w.label.size());

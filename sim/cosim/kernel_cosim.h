@@ -31,26 +31,13 @@
 #include "axi_memory.h"
 #include "kernel_workload.h"
 #include "spatten/kernel/interface.h"
+#include "verilated_warnings.h"
 
-// clang-format off
-#define SPATTEN_KERNEL_COSIM_VERILATED_BEGIN                        \
-  _Pragma("GCC diagnostic push")                                    \
-  _Pragma("GCC diagnostic ignored \"-Wold-style-cast\"")           \
-  _Pragma("GCC diagnostic ignored \"-Wconversion\"")               \
-  _Pragma("GCC diagnostic ignored \"-Wsign-conversion\"")          \
-  _Pragma("GCC diagnostic ignored \"-Wshadow\"")                   \
-  _Pragma("GCC diagnostic ignored \"-Wpedantic\"")                 \
-  _Pragma("GCC diagnostic ignored \"-Wcast-align\"")               \
-  _Pragma("GCC diagnostic ignored \"-Wnull-dereference\"")         \
-  _Pragma("GCC diagnostic ignored \"-Wuseless-cast\"")             \
-  _Pragma("GCC diagnostic ignored \"-Wunused-parameter\"")
-#define SPATTEN_KERNEL_COSIM_VERILATED_END _Pragma("GCC diagnostic pop")
-// clang-format on
 
-SPATTEN_KERNEL_COSIM_VERILATED_BEGIN
+SPATTEN_VERILATED_BEGIN
 #include "verilated.h"
 #include "verilated_fst_c.h"
-SPATTEN_KERNEL_COSIM_VERILATED_END
+SPATTEN_VERILATED_END
 
 namespace spatten::cosim {
 

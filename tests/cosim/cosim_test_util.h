@@ -18,26 +18,11 @@
 #include <utility>
 #include <vector>
 
-/// Around the includes of verilated headers: Verilator's code is not clean
-/// under the project's warnings.
-// clang-format off
-#define SPATTEN_COSIM_VERILATED_BEGIN                               \
-  _Pragma("GCC diagnostic push")                                    \
-  _Pragma("GCC diagnostic ignored \"-Wold-style-cast\"")           \
-  _Pragma("GCC diagnostic ignored \"-Wconversion\"")               \
-  _Pragma("GCC diagnostic ignored \"-Wsign-conversion\"")          \
-  _Pragma("GCC diagnostic ignored \"-Wshadow\"")                   \
-  _Pragma("GCC diagnostic ignored \"-Wpedantic\"")                 \
-  _Pragma("GCC diagnostic ignored \"-Wcast-align\"")               \
-  _Pragma("GCC diagnostic ignored \"-Wnull-dereference\"")         \
-  _Pragma("GCC diagnostic ignored \"-Wuseless-cast\"")             \
-  _Pragma("GCC diagnostic ignored \"-Wunused-parameter\"")
-#define SPATTEN_COSIM_VERILATED_END _Pragma("GCC diagnostic pop")
-// clang-format on
+#include "verilated_warnings.h"
 
-SPATTEN_COSIM_VERILATED_BEGIN
+SPATTEN_VERILATED_BEGIN
 #include "verilated.h"
-SPATTEN_COSIM_VERILATED_END
+SPATTEN_VERILATED_END
 
 #include "spatten/cmodel/component.h"
 #include "spatten/cmodel/fifo.h"

@@ -14,9 +14,9 @@
 #include "spatten/models/presets.h"
 #include "spatten_test_seed.h"
 
-SPATTEN_KERNEL_COSIM_VERILATED_BEGIN
+SPATTEN_VERILATED_BEGIN
 #include "Vkernel_spatten_1_8.h"
-SPATTEN_KERNEL_COSIM_VERILATED_END
+SPATTEN_VERILATED_END
 
 namespace {
 namespace c = spatten::cmodel;

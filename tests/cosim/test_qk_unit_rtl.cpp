@@ -25,14 +25,14 @@
 
 #include "cosim_test_util.h"
 
-SPATTEN_COSIM_VERILATED_BEGIN
+SPATTEN_VERILATED_BEGIN
 #include "Vqk_unit_m100_d48_l4.h"
 #include "Vqk_unit_m16_d80_l8.h"
 #include "Vqk_unit_m24_d40_l5.h"
 #include "Vqk_unit_m256_d64_l8.h"
 #include "Vqk_unit_m32_d128_l7.h"
 #include "Vqk_unit_m64_d64_l8.h"
-SPATTEN_COSIM_VERILATED_END
+SPATTEN_VERILATED_END
 
 #include "spatten/cmodel/fifo.h"
 #include "spatten/cmodel/simulator.h"

@@ -78,13 +78,13 @@
 #include "axi_memory.h"
 #include "cosim_test_util.h"
 
-SPATTEN_COSIM_VERILATED_BEGIN
+SPATTEN_VERILATED_BEGIN
 #include "Vrow_fetcher_l1_b3_o2.h"
 #include "Vrow_fetcher_l2_b1024_o128.h"
 #include "Vrow_fetcher_l2_b1_o1.h"
 #include "Vrow_fetcher_l3_b7_o5.h"
 #include "Vrow_fetcher_l4_b64_o16.h"
-SPATTEN_COSIM_VERILATED_END
+SPATTEN_VERILATED_END
 
 #include "spatten/cmodel/hbm_memory.h"
 #include "spatten/cmodel/units.h"  // RowFetcher

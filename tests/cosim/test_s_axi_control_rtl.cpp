@@ -21,9 +21,9 @@
 
 #include "cosim_test_util.h"
 
-SPATTEN_COSIM_VERILATED_BEGIN
+SPATTEN_VERILATED_BEGIN
 #include "Vs_axi_control.h"
-SPATTEN_COSIM_VERILATED_END
+SPATTEN_VERILATED_END
 
 #include "axi_lite_master.h"
 #include "spatten/kernel/interface.h"

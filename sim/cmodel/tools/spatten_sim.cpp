@@ -25,20 +25,15 @@
 // never leaves a JSON file behind (the record is written to a temporary file
 // next to the target and renamed once complete).
 #include <fmt/core.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <system_error>
 
 // GCC 12 reports a false -Wnull-dereference inside CLI11's string helpers
 // (std::vector<std::string> growth inlined into CLI::detail::split).
@@ -50,6 +45,7 @@
 #include "spatten/cmodel/drivers.h"
 #include "spatten/cmodel/energy.h"
 #include "spatten/cmodel/report.h"
+#include "spatten/cmodel/tool_io.h"
 #include "spatten/models/presets.h"
 #include "spatten/trace/official_trace.h"
 
@@ -59,6 +55,7 @@ namespace cm = spatten::cmodel;
 namespace sm = spatten::models;
 namespace st = spatten::trace;
 using nlohmann::json;
+namespace tool = spatten::cmodel::tool;
 
 constexpr const char* kTool = "spatten-sim";
 
@@ -77,52 +74,10 @@ struct Options {
   bool quiet = false;
 };
 
-/// The record could not be written: exit status 1.
-struct OutputError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-/// One line: control characters (newlines included) become spaces.
-std::string one_line(std::string s) {
-  for (char& c : s)
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  return s;
-}
-
 int fail(int status, const std::string& what, const char* kind = "error") {
-  std::cerr << kTool << ": " << kind << ": " << one_line(what) << "\n";
+  std::cerr << kTool << ": " << kind << ": " << tool::one_line(what) << "\n";
   return status;
 }
-
-/// The progress line: on stderr when it is a terminal, '\r'-updated at most 10
-/// times a second, and only once the run has lasted a second (short runs print
-/// nothing). finish() erases it, so the summary or an error line stands alone.
-class Progress {
- public:
-  explicit Progress(bool enabled) : enabled_(enabled && ::isatty(2) == 1), start_(Clock::now()), last_(start_) {}
-  void update(std::uint64_t done, std::uint64_t total) {
-    if (!enabled_) return;
-    const auto now = Clock::now();
-    if (now - start_ < std::chrono::seconds(1)) return;
-    if (width_ > 0 && now - last_ < std::chrono::milliseconds(100) && done < total) return;
-    last_ = now;
-    const double pct = total > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 0.0;
-    const std::string line = fmt::format("{}: {:5.1f}% ({}/{}) {:.1f} s", kTool, pct, done, total, elapsed());
-    width_ = std::max(width_, line.size());
-    std::cerr << '\r' << line << std::string(width_ - line.size(), ' ') << std::flush;
-  }
-  void finish() {
-    if (width_ > 0) std::cerr << '\r' << std::string(width_, ' ') << '\r' << std::flush;
-    width_ = 0;
-  }
-  double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  bool enabled_;
-  std::size_t width_ = 0;  ///< longest line printed; 0 while nothing is shown
-  Clock::time_point start_, last_;
-};
 
 json config_echo(const sm::AcceleratorPreset& p, const cm::AccelParams& a, const sm::EnergyTable& e,
                  const Options& o) {
@@ -159,46 +114,16 @@ json config_echo(const sm::AcceleratorPreset& p, const cm::AccelParams& a, const
               {"seed", o.seed}};
 }
 
-/// Writes the record through a temporary file in the target's folder and a
-/// rename, so the target is either absent/unchanged or complete.
-void write_record(const std::string& path, const json& record) {
-  const std::string text = record.dump(2) + "\n";
-  if (path == "-") {
-    std::cout << text << std::flush;
-    if (!std::cout) throw OutputError("could not write the JSON record to stdout");
-    return;
-  }
-  const std::filesystem::path target(path);
-  std::filesystem::path tmp = target;
-  tmp += fmt::format(".tmp-{}", ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw OutputError(fmt::format("cannot write {}", path));
-    out << text;
-    out.close();
-    if (!out) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw OutputError(fmt::format("cannot write {}", path));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, target, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw OutputError(fmt::format("cannot write {}: {}", path, ec.message()));
-  }
-}
-
 json run(const Options& o, bool trace_mode) {
   const sm::AcceleratorPreset preset = sm::load_accelerator(sm::find_preset(sm::PresetKind::accel, o.preset));
   const sm::EnergyTable table = sm::load_energy(sm::find_preset(sm::PresetKind::energy, o.energy));
   const cm::AccelParams params = cm::params_from_preset(preset);
 
-  Progress progress(!o.quiet);
+  tool::ProgressLine progress(kTool, !o.quiet);
   const cm::ProgressFn on_progress = [&progress](std::uint64_t done, std::uint64_t total) {
-    progress.update(done, total);
+    if (!progress.due() && done < total) return;
+    const double pct = total > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 0.0;
+    progress.show(fmt::format("{:5.1f}% ({}/{}) {:.1f} s", pct, done, total, progress.elapsed()), done >= total);
   };
   cm::RunResult result;
   json workload;
@@ -305,7 +230,7 @@ int main(int argc, char** argv) {
   if (trace_opt->count() > 0 && o.trace.empty()) return fail(2, "--trace needs a file name");
   try {
     const json record = run(o, trace_mode);
-    if (!o.json_path.empty()) write_record(o.json_path, record);
+    if (!o.json_path.empty()) tool::write_json_record(o.json_path, record);
     if (!o.quiet) (o.json_path == "-" ? std::cerr : std::cout) << cm::text_summary(record) << std::flush;
     return 0;
   } catch (const sm::PresetError& e) {
@@ -314,7 +239,7 @@ int main(int argc, char** argv) {
     return fail(2, e.what());
   } catch (const std::invalid_argument& e) {
     return fail(2, e.what());
-  } catch (const OutputError& e) {
+  } catch (const tool::OutputError& e) {
     return fail(1, e.what());
   } catch (const std::exception& e) {
     return fail(1, e.what(), "internal error");

@@ -23,19 +23,15 @@
 // one "spatten-cosim: error: ..." line on stderr, and the JSON record is
 // written to a temporary file next to the target and renamed once complete.
 #include <fmt/core.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #pragma GCC diagnostic push
@@ -45,13 +41,14 @@
 
 #include "kernel_run.h"
 #include "spatten/cmodel/drivers.h"
+#include "spatten/cmodel/tool_io.h"
 #include "spatten/models/presets.h"
 #include "spatten/trace/official_trace.h"
 
-SPATTEN_KERNEL_COSIM_VERILATED_BEGIN
+SPATTEN_VERILATED_BEGIN
 #include "Vkernel_alveo_u55c.h"
 #include "Vkernel_spatten_1_8.h"
-SPATTEN_KERNEL_COSIM_VERILATED_END
+SPATTEN_VERILATED_END
 
 namespace {
 
@@ -60,6 +57,7 @@ namespace sm = spatten::models;
 namespace st = spatten::trace;
 namespace co = spatten::cosim;
 using nlohmann::json;
+namespace tool = spatten::cmodel::tool;
 
 constexpr const char* kTool = "spatten-cosim";
 constexpr const char* kPresets[] = {"spatten-1-8", "alveo-u55c"};  ///< the verilated kernels
@@ -82,82 +80,9 @@ struct Options {
   bool quiet = false;
 };
 
-/// The record could not be written: exit status 1.
-struct OutputError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-std::string one_line(std::string s) {
-  for (char& c : s)
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  return s;
-}
-
 int fail(int status, const std::string& what, const char* kind = "error") {
-  std::cerr << kTool << ": " << kind << ": " << one_line(what) << "\n";
+  std::cerr << kTool << ": " << kind << ": " << tool::one_line(what) << "\n";
   return status;
-}
-
-/// The progress line: on stderr when it is a terminal, '\r'-updated at most 10
-/// times a second, only once the run has lasted a second; finish() erases it.
-class Progress {
- public:
-  explicit Progress(bool enabled) : enabled_(enabled && ::isatty(2) == 1), start_(Clock::now()), last_(start_) {}
-  void update(std::size_t jobs_done, std::size_t jobs_total, cm::Cycle cycles) {
-    if (!enabled_) return;
-    const auto now = Clock::now();
-    if (now - start_ < std::chrono::seconds(1)) return;
-    if (width_ > 0 && now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    const double pct = jobs_total > 0 ? 100.0 * static_cast<double>(jobs_done) / static_cast<double>(jobs_total) : 0.0;
-    const std::string line =
-        fmt::format("{}: {:5.1f}% ({}/{} jobs) {:.2f} Mcycles, {:.0f} kcycles/s, {:.1f} s", kTool, pct, jobs_done,
-                    jobs_total, static_cast<double>(cycles) / 1e6, static_cast<double>(cycles) / 1e3 / elapsed(),
-                    elapsed());
-    width_ = std::max(width_, line.size());
-    std::cerr << '\r' << line << std::string(width_ - line.size(), ' ') << std::flush;
-  }
-  void finish() {
-    if (width_ > 0) std::cerr << '\r' << std::string(width_, ' ') << '\r' << std::flush;
-    width_ = 0;
-  }
-  double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  bool enabled_;
-  std::size_t width_ = 0;
-  Clock::time_point start_, last_;
-};
-
-void write_record(const std::string& path, const json& record) {
-  const std::string text = record.dump(2) + "\n";
-  if (path == "-") {
-    std::cout << text << std::flush;
-    if (!std::cout) throw OutputError("could not write the JSON record to stdout");
-    return;
-  }
-  const std::filesystem::path target(path);
-  std::filesystem::path tmp = target;
-  tmp += fmt::format(".tmp-{}", ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw OutputError(fmt::format("cannot write {}", path));
-    out << text;
-    out.close();
-    if (!out) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw OutputError(fmt::format("cannot write {}", path));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, target, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw OutputError(fmt::format("cannot write {}: {}", path, ec.message()));
-  }
 }
 
 /// The seed of generated call c: --seed for call 0, so that "--seed S --jobs
@@ -215,7 +140,7 @@ json bytes_json(const std::array<std::uint64_t, cm::kDramKinds>& b) {
 }
 
 template <class Model>
-co::CosimTotals run_model(const co::CosimRunConfig& cfg, const Options& o, const Workload& w, Progress& progress) {
+co::CosimTotals run_model(const co::CosimRunConfig& cfg, const Options& o, const Workload& w, tool::ProgressLine& progress) {
   auto jobs_of = [&](std::size_t c) {
     const std::size_t first = c * o.calls_of;
     const std::size_t n = std::min(o.calls_of, w.jobs - first);
@@ -226,7 +151,11 @@ co::CosimTotals run_model(const co::CosimRunConfig& cfg, const Options& o, const
     return co::mixed_jobs(call_seed(o.seed, c), static_cast<int>(n), o.tokens, o.head_dim);
   };
   return co::run_cosim<Model>(cfg, w.calls, jobs_of, [&](std::size_t, std::size_t jobs_done, cm::Cycle cycles) {
-    progress.update(jobs_done, w.jobs, cycles);
+    if (!progress.due()) return;
+    const double pct = w.jobs > 0 ? 100.0 * static_cast<double>(jobs_done) / static_cast<double>(w.jobs) : 0.0;
+    progress.show(fmt::format("{:5.1f}% ({}/{} jobs) {:.2f} Mcycles, {:.0f} kcycles/s, {:.1f} s", pct, jobs_done,
+                              w.jobs, static_cast<double>(cycles) / 1e6,
+                              static_cast<double>(cycles) / 1e3 / progress.elapsed(), progress.elapsed()));
   });
 }
 
@@ -306,7 +235,7 @@ Outcome run(const Options& o, bool trace_mode) {
   w.echo["calls"] = w.calls;
   w.echo["seed"] = o.seed;
 
-  Progress progress(!o.quiet);
+  tool::ProgressLine progress(kTool, !o.quiet);
   co::CosimTotals t;
   try {
     if (o.preset == "alveo-u55c")
@@ -450,7 +379,7 @@ int main(int argc, char** argv) {
   const bool trace_mode = trace_opt->count() > 0;
   try {
     const Outcome out = run(o, trace_mode);
-    if (!o.json_path.empty()) write_record(o.json_path, out.record);
+    if (!o.json_path.empty()) tool::write_json_record(o.json_path, out.record);
     if (!o.quiet)
       (o.json_path == "-" ? std::cerr : std::cout) << out.summary << std::flush;
     else if (!out.agree)
@@ -462,7 +391,7 @@ int main(int argc, char** argv) {
     return fail(2, e.what());
   } catch (const std::invalid_argument& e) {
     return fail(2, e.what());
-  } catch (const OutputError& e) {
+  } catch (const tool::OutputError& e) {
     return fail(1, e.what());
   } catch (const std::exception& e) {
     return fail(1, e.what(), "internal error");
