@@ -78,25 +78,26 @@ module mac_array #(
     for (int d = 0; d < D; d++) word_on[d] = head_dim > HD_BITS'($unsigned(d));
   end
 
-  // ---- operands of the multipliers, per lane and multiplier ------------------
-  logic [ROWS-1:0][P-1:0][A_BITS-1:0] a_op;
-  logic [ROWS-1:0][P-1:0][B_BITS-1:0] b_op;
+  // ---- products -----------------------------------------------------------------
+  // A lane's products load only when it multiplies (the consumers read prod
+  // under prod_v): the multipliers' output registers get a clock enable, and a
+  // simulator skips idle lanes.
+  function automatic logic [PROD_BITS-1:0] mul(input logic [A_BITS-1:0] a, input logic [B_BITS-1:0] b);
+    mul = $unsigned($signed({{(PROD_BITS - A_BITS){A_SIGNED & a[A_BITS-1]}}, a})
+                    * $signed({{(PROD_BITS - B_BITS){b[B_BITS-1]}}, b}));
+  endfunction
   logic [ROWS-1:0] op_valid;         // a chunk is multiplied this cycle
   logic [CW-1:0] op_chunk;           // which chunk
   logic op_last;                     // the last chunk of its row
 
   if (C == 1) begin : g_one_chunk
     assign busy_next = 1'b0;
-    // operands only for the lanes that take a row (the products load under
-    // take): the same netlist, and a simulator skips idle lanes
-    always_comb begin
+    // every lane that takes a row multiplies it whole, straight from the buses
+    always_ff @(posedge clk) begin
       for (int r = 0; r < ROWS; r++) begin
-        a_op[r] = '0;
-        b_op[r] = '0;
         if (take[r]) begin
           for (int p = 0; p < P; p++) begin
-            a_op[r][p] = a_in[r][(A_WORDS == 1) ? 0 : p];
-            b_op[r][p] = word_on[p] ? b_in[r][p] : '0;
+            prod[r][p] <= mul(a_in[r][(A_WORDS == 1) ? 0 : p], word_on[p] ? b_in[r][p] : B_BITS'(0));
           end
         end
       end
@@ -167,6 +168,8 @@ module mac_array #(
       end
     end
     // chunk 0 while taking, else the current chunk of the held row
+    logic [M*A_BITS-1:0] a_op;         // the multipliers' operands this cycle
+    logic [M*B_BITS-1:0] b_op;
     assign sel = take[0] ? '0 : chunk;
     always_comb begin
       a_op = '0;
@@ -174,10 +177,15 @@ module mac_array #(
       for (int c = 0; c < C; c++) begin
         if (op_valid[0] && sel == CW'($unsigned(c))) begin
           for (int p = 0; p < M; p++) begin
-            a_op[0][p] = a_pad[((A_WORDS == 1) ? 0 : c * M + p) * A_BITS +: A_BITS];
-            b_op[0][p] = b_pad[(c * M + p) * B_BITS +: B_BITS];
+            a_op[p*A_BITS +: A_BITS] = a_pad[((A_WORDS == 1) ? 0 : c * M + p) * A_BITS +: A_BITS];
+            b_op[p*B_BITS +: B_BITS] = b_pad[(c * M + p) * B_BITS +: B_BITS];
           end
         end
+      end
+    end
+    always_ff @(posedge clk) begin
+      if (op_valid[0]) begin
+        for (int p = 0; p < M; p++) prod[0][p] <= mul(a_op[p*A_BITS +: A_BITS], b_op[p*B_BITS +: B_BITS]);
       end
     end
     assign op_valid = take | {ROWS{active}};
@@ -185,17 +193,7 @@ module mac_array #(
     assign op_last = sel == last;
   end
 
-  // ---- products ----------------------------------------------------------------
-  // A lane's products load only when it multiplies (the consumers read prod
-  // under prod_v): the multipliers' output registers get a clock enable, and a
-  // simulator skips idle lanes.
   always_ff @(posedge clk) begin
-    for (int r = 0; r < ROWS; r++) begin
-      if (op_valid[r]) for (int p = 0; p < P; p++) begin
-        prod[r][p] <= $unsigned($signed({{(PROD_BITS - A_BITS){A_SIGNED & a_op[r][p][A_BITS-1]}}, a_op[r][p]})
-                                * $signed({{(PROD_BITS - B_BITS){b_op[r][p][B_BITS-1]}}, b_op[r][p]}));
-      end
-    end
     prod_chunk <= op_chunk;
     prod_last <= op_last;
   end
