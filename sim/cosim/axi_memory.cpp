@@ -135,19 +135,22 @@ void AxiMemory::add_region(std::uint64_t base, std::uint64_t bytes, c::DramKind 
 
 const AxiMemory::Region& AxiMemory::classify(int master, std::uint64_t address, std::uint32_t bytes,
                                              bool write) const {
-  const std::string what = std::string("AXI ") + (write ? "write" : "read") + " of " + std::to_string(bytes) +
-                           " bytes at " + hex(address);
+  // every accepted request comes here: the message is built only on failure
+  auto what = [&] {
+    return std::string("AXI ") + (write ? "write" : "read") + " of " + std::to_string(bytes) + " bytes at " +
+           hex(address);
+  };
   auto it = regions_.upper_bound(address);
   if (it != regions_.begin()) {
     const Region& r = std::prev(it)->second;
     const std::uint64_t off = address - r.base;
     if (off < r.bytes) {
       if (bytes <= r.bytes - off) return r;
-      fail(master, what + " runs past the end of buffer '" + r.name + "' " + range(r.base, r.bytes),
+      fail(master, what() + " runs past the end of buffer '" + r.name + "' " + range(r.base, r.bytes),
            "a range inside one buffer", range(address, bytes));
     }
   }
-  fail(master, what + " outside every buffer", "an address inside a buffer added with add_region", hex(address));
+  fail(master, what() + " outside every buffer", "an address inside a buffer added with add_region", hex(address));
 }
 
 // ---- the cycle ------------------------------------------------------------------
@@ -206,12 +209,14 @@ void AxiMemory::drive(int master, AxiSignals& s) {
 
 void AxiMemory::check_hold(int master, const char* ch, AddrWait& w, bool valid, std::uint64_t addr, std::uint8_t len,
                            std::uint8_t size, std::uint8_t burst, bool ready) const {
-  const std::string n(ch);
   if (w.waiting) {
-    if (!valid)
+    if (!valid) {
+      const std::string n(ch);
       fail(master, n + "valid dropped before its handshake (AXI: VALID stays high until READY)", n + "valid=1",
            n + "valid=0");
+    }
     if (addr != w.addr || len != w.len || size != w.size || burst != w.burst) {
+      const std::string n(ch);
       std::ostringstream e, a;
       e << n << "addr=" << hex(w.addr) << " " << n << "len=" << int{w.len} << " " << n << "size=" << int{w.size}
         << " " << n << "burst=" << int{w.burst};
