@@ -26,6 +26,8 @@
 //   * busy_next: the row's later chunks occupy the multipliers in the next
 //     cycle; the unit must not take a row in a cycle that follows one with
 //     busy_next high (its in_ready register is low then).
+//   * prod[r] loads only in a cycle that follows one where lane r multiplied;
+//     otherwise it keeps its last products (read it under prod_v[r]).
 //   * rst_n (synchronous, active low) drops the row in the array and prod_v.
 //
 // Layout of the packed ports: lane r is index [r], word d of a row [r][d].
