@@ -31,11 +31,7 @@
 #include "spatten/cmodel/drivers.h"
 #include "spatten/models/presets.h"
 #include "spatten/trace/official_trace.h"
-
-SPATTEN_VERILATED_BEGIN
-#include "Vkernel_alveo_u55c.h"
-#include "Vkernel_spatten_1_8.h"
-SPATTEN_VERILATED_END
+#include "verilated_kernels.h"
 
 namespace {
 
@@ -86,7 +82,7 @@ bool run_row(const std::string& preset_name, const Workload& w, std::size_t widt
 int main(int argc, char** argv) {
   std::string trace_dir = SPATTEN_TRACE_DIR;
   std::vector<std::string> traces = {kDefaultTrace};
-  std::vector<std::string> presets = {"spatten-1-8", "alveo-u55c"};
+  std::vector<std::string> presets(co::kKernelPresets.begin(), co::kKernelPresets.end());
   std::size_t rows = 0;
   int mix_jobs = 64;
   std::size_t calls_of = 64;
@@ -120,9 +116,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    for (const std::string& p : presets)
-      if (p != "spatten-1-8" && p != "alveo-u55c")
-        throw std::invalid_argument("unknown preset '" + p + "': the verilated kernels are spatten-1-8 and alveo-u55c");
+    for (const std::string& p : presets) co::check_kernel_preset(p);
     std::deque<st::Trace> parsed;  // outlives the workloads (their closures refer to its elements)
     std::vector<Workload> workloads;
     if (!no_mix) {
@@ -185,8 +179,7 @@ int main(int argc, char** argv) {
     bool all_agree = true;
     for (const std::string& p : presets)
       for (const Workload& w : workloads)
-        all_agree &= p == "alveo-u55c" ? run_row<Vkernel_alveo_u55c>(p, w, width)
-                                       : run_row<Vkernel_spatten_1_8>(p, w, width);
+        all_agree &= co::with_kernel(p, [&]<class Model>() { return run_row<Model>(p, w, width); });
     return all_agree ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "spatten_bench_cosim: error: " << e.what() << "\n";

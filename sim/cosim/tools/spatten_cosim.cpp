@@ -44,11 +44,7 @@
 #include "spatten/cmodel/tool_io.h"
 #include "spatten/models/presets.h"
 #include "spatten/trace/official_trace.h"
-
-SPATTEN_VERILATED_BEGIN
-#include "Vkernel_alveo_u55c.h"
-#include "Vkernel_spatten_1_8.h"
-SPATTEN_VERILATED_END
+#include "verilated_kernels.h"
 
 namespace {
 
@@ -60,7 +56,6 @@ using nlohmann::json;
 namespace tool = spatten::cmodel::tool;
 
 constexpr const char* kTool = "spatten-cosim";
-constexpr const char* kPresets[] = {"spatten-1-8", "alveo-u55c"};  ///< the verilated kernels
 
 struct Options {
   std::string preset = "spatten-1-8";
@@ -167,9 +162,7 @@ struct Outcome {
 };
 
 Outcome run(const Options& o, bool trace_mode) {
-  if (std::find(std::begin(kPresets), std::end(kPresets), o.preset) == std::end(kPresets))
-    throw std::invalid_argument(fmt::format("unknown preset '{}': the verilated RTL kernels are spatten-1-8 and alveo-u55c",
-                                            o.preset));
+  co::check_kernel_preset(o.preset);
   const sm::AcceleratorPreset preset = sm::load_accelerator(sm::find_preset(sm::PresetKind::accel, o.preset));
   co::CosimRunConfig cfg;
   cfg.params = cm::params_from_preset(preset);
@@ -238,10 +231,7 @@ Outcome run(const Options& o, bool trace_mode) {
   tool::ProgressLine progress(kTool, !o.quiet);
   co::CosimTotals t;
   try {
-    if (o.preset == "alveo-u55c")
-      t = run_model<Vkernel_alveo_u55c>(cfg, o, w, progress);
-    else
-      t = run_model<Vkernel_spatten_1_8>(cfg, o, w, progress);
+    t = co::with_kernel(o.preset, [&]<class Model>() { return run_model<Model>(cfg, o, w, progress); });
   } catch (...) {
     progress.finish();
     throw;
