@@ -186,25 +186,24 @@ module pv_unit #(
 
   // ---- stage 2: sum over the lanes -----------------------------------------
   // unpacked word arrays: one machine word per sum in simulation, not a wide vector
-  logic [ACC_BITS-1:0] lsum_c [P];
   logic [ACC_BITS-1:0] lsum_r [P];
   logic lsum_v;
   logic [CW-1:0] lsum_chunk;
   // Stages 2 to 4 load only when their input is valid (the next stage reads
   // them under their valid): clock enables in the netlist, and a simulator
-  // skips them in idle cycles.
-  always_comb begin
-    for (int p = 0; p < P; p++) lsum_c[p] = '0;
+  // skips them in idle cycles. The lane sums are formed inside the load (no
+  // combinational array a simulator would clear every cycle).
+  always_ff @(posedge clk) begin
     if (|prod_v) begin
       for (int p = 0; p < P; p++) begin
+        logic [ACC_BITS-1:0] sum;
+        sum = '0;
         for (int r = 0; r < ROWS; r++) begin
-          if (prod_v[r]) lsum_c[p] = lsum_c[p] + prod_r[r][p];
+          if (prod_v[r]) sum = sum + prod_r[r][p];
         end
+        lsum_r[p] <= sum;
       end
     end
-  end
-  always_ff @(posedge clk) begin
-    if (|prod_v) lsum_r <= lsum_c;
     lsum_chunk <= prod_chunk;
   end
   always_ff @(posedge clk) begin
@@ -213,28 +212,24 @@ module pv_unit #(
   end
 
   // ---- stage 3: accumulators (word d on multiplier d % P of chunk d / P) ---
-  logic [D-1:0][ACC_BITS-1:0] acc_r;
+  // One register per word, each in its own process: a simulator then updates
+  // the words it loads instead of copying a D-word vector every cycle.
+  logic [ACC_BITS-1:0] acc_r [D];
   logic acc_changed;                 // acc_r was written at the last edge
-  always_ff @(posedge clk) begin
-    if (start || lsum_v) begin
-      for (int d = 0; d < D; d++) begin
-        if (start) acc_r[d] <= '0;
-        else if (lsum_chunk == CW'($unsigned(d / P))) acc_r[d] <= acc_r[d] + lsum_r[d % P];
-      end
+  for (genvar d = 0; d < D; d++) begin : g_acc
+    always_ff @(posedge clk) begin
+      if (start) acc_r[d] <= '0;
+      else if (lsum_v && lsum_chunk == CW'($unsigned(d / P))) acc_r[d] <= acc_r[d] + lsum_r[d % P];
     end
-    acc_changed <= start || lsum_v;
   end
+  always_ff @(posedge clk) acc_changed <= start || lsum_v;
 
   // ---- stage 4: round half up into the output register ---------------------
   logic [D-1:0][OUT_BITS-1:0] out_r;
-  if (SHIFT == 0) begin : g_no_round
-    always_ff @(posedge clk) if (acc_changed) out_r <= acc_r;
-  end else begin : g_round
-    // acc + 2^(SHIFT-1) modulo 2^ACC_BITS: the bits kept are exact, the word fits OUT_BITS
-    localparam logic [ACC_BITS-1:0] HALF = ACC_BITS'(1) << (SHIFT - 1);
-    always_ff @(posedge clk) begin
-      if (acc_changed) for (int d = 0; d < D; d++) out_r[d] <= OUT_BITS'((acc_r[d] + HALF) >> SHIFT);
-    end
+  // acc + 2^(SHIFT-1) modulo 2^ACC_BITS: the bits kept are exact, the word fits OUT_BITS
+  localparam logic [ACC_BITS-1:0] HALF = (ACC_BITS'(1) << SHIFT) >> 1;   // 2^(SHIFT-1); 0 when SHIFT is 0
+  always_ff @(posedge clk) begin
+    if (acc_changed) for (int d = 0; d < D; d++) out_r[d] <= OUT_BITS'((acc_r[d] + HALF) >> SHIFT);
   end
   assign out = out_r;
 endmodule

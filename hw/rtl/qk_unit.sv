@@ -180,19 +180,20 @@ module qk_unit #(
   // The adder tree of one lane: node 0 is the root, leaves TP-1 .. 2*TP-2;
   // sums never wrap (see ACC_BITS). It is evaluated where its sum is taken,
   // under prod_v: the same netlist, and a simulator skips it in idle cycles.
-  function automatic logic [ACC_BITS-1:0] tree_sum(input logic [P-1:0][PROD_BITS-1:0] p);
-    logic [ACC_BITS-1:0] node [2*TP-1];   // unpacked: word-sized nodes in simulation
-    for (int i = 0; i < TP; i++) begin
-      node[TP - 1 + i] = i < P ? {{(ACC_BITS - PROD_BITS){p[i][PROD_BITS-1]}}, p[i]} : '0;
-    end
-    for (int i = TP - 2; i >= 0; i--) begin
-      node[i] = node[2 * i + 1] + node[2 * i + 2];
-    end
-    tree_sum = node[0];
-  endfunction
+  // Written out in the block rather than as a function of the lane's
+  // products: a simulator copies a function's wide argument on every call.
   always_ff @(posedge clk) begin
     for (int r = 0; r < ROWS; r++) begin
-      if (prod_v[r]) acc_r[r] <= prod_first ? tree_sum(prod_r[r]) : acc_r[r] + tree_sum(prod_r[r]);
+      if (prod_v[r]) begin
+        logic [ACC_BITS-1:0] node [2*TP-1];   // unpacked: word-sized nodes in simulation
+        for (int i = 0; i < TP; i++) begin
+          node[TP - 1 + i] = i < P ? {{(ACC_BITS - PROD_BITS){prod_r[r][i][PROD_BITS-1]}}, prod_r[r][i]} : '0;
+        end
+        for (int i = TP - 2; i >= 0; i--) begin
+          node[i] = node[2 * i + 1] + node[2 * i + 2];
+        end
+        acc_r[r] <= prod_first ? node[0] : acc_r[r] + node[0];
+      end
     end
   end
   always_ff @(posedge clk) begin

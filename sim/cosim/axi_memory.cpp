@@ -180,7 +180,6 @@ void AxiMemory::drive(int master, AxiSignals& s) {
   s.rvalid = b.valid && !b.write;
   s.rlast = s.rvalid && b.last;
   s.rresp = kAxiRespOkay;
-  s.rdata.fill(0);
   s.bvalid = b.valid && b.write;
   s.bresp = kAxiRespOkay;
   if (b.valid) {

@@ -24,7 +24,8 @@
 //       wready  = 1 for the ctrl master;
 //       rvalid/rdata/rlast/rresp from hbm().beat(port) when it is a read
 //                 beat: rdata = the backing store's bytes at the request's
-//                 address + beat_bytes * beat index, read now;
+//                 address + beat_bytes * beat index, read now (rdata is
+//                 left as it was when rvalid is 0: nothing may read it then);
 //       bvalid/bresp when hbm().beat(port) is a write beat (the B response).
 //     drive only reads state: calling it again in the same cycle is harmless.
 //  3. the harness evaluates the RTL (its outputs into the same AxiSignals);

@@ -18,7 +18,9 @@
 // preset; the ports are the same).
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <sstream>
@@ -79,20 +81,31 @@ void put(VlWide<N>& sig, int lo, int width, std::uint64_t v) {
     done += take;
   }
 }
-/// 32 bytes at bit `lo` (a multiple of 32) of a wide port.
+/// 32 bytes at bit `lo` (a multiple of 32) of a wide port. A VlWide word
+/// holds bytes 4w .. 4w+3 little-endian, so on a little-endian host the
+/// bytes are the words' memory image (one copy per beat instead of a loop
+/// over bytes: these run for every lane in every cycle).
 template <std::size_t N>
 void get_bytes(const VlWide<N>& sig, int lo, std::array<std::uint8_t, kAxiDataBytes>& out) {
-  for (std::size_t w = 0; w < kAxiDataBytes / 4; ++w) {
-    const std::uint32_t x = sig[static_cast<std::size_t>(lo / 32) + w];
-    for (std::size_t b = 0; b < 4; ++b) out[4 * w + b] = static_cast<std::uint8_t>(x >> (8 * b));
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(out.data(), &sig[static_cast<std::size_t>(lo / 32)], kAxiDataBytes);
+  } else {
+    for (std::size_t w = 0; w < kAxiDataBytes / 4; ++w) {
+      const std::uint32_t x = sig[static_cast<std::size_t>(lo / 32) + w];
+      for (std::size_t b = 0; b < 4; ++b) out[4 * w + b] = static_cast<std::uint8_t>(x >> (8 * b));
+    }
   }
 }
 template <std::size_t N>
 void put_bytes(VlWide<N>& sig, int lo, const std::array<std::uint8_t, kAxiDataBytes>& in) {
-  for (std::size_t w = 0; w < kAxiDataBytes / 4; ++w) {
-    std::uint32_t x = 0;
-    for (std::size_t b = 0; b < 4; ++b) x |= static_cast<std::uint32_t>(in[4 * w + b]) << (8 * b);
-    sig[static_cast<std::size_t>(lo / 32) + w] = x;
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&sig[static_cast<std::size_t>(lo / 32)], in.data(), kAxiDataBytes);
+  } else {
+    for (std::size_t w = 0; w < kAxiDataBytes / 4; ++w) {
+      std::uint32_t x = 0;
+      for (std::size_t b = 0; b < 4; ++b) x |= static_cast<std::uint32_t>(in[4 * w + b]) << (8 * b);
+      sig[static_cast<std::size_t>(lo / 32) + w] = x;
+    }
   }
 }
 }  // namespace bits
@@ -104,6 +117,9 @@ class KernelCosim {
   /// the memory's (set jitter there). lanes: the kernel's LANES.
   KernelCosim(const cmodel::AccelParams& params, int lanes, std::uint64_t axilite_seed = 0)
       : params_(params), lanes_(lanes), ctx_(std::make_unique<VerilatedContext>()) {
+    if (lanes_ < 1 || lanes_ > 32)
+      throw std::invalid_argument("KernelCosim: " + std::to_string(lanes_) +
+                                  " lanes; the harness drives 1 to 32 (one bit of a 64-bit mask per lane and 2 of rresp)");
     ctx_->traceEverOn(true);
     top_ = std::make_unique<Model>(ctx_.get(), "spatten_attention");
     sig_.resize(static_cast<std::size_t>(lanes_ + 1));
@@ -260,15 +276,23 @@ class KernelCosim {
     top_->m_axi_ctrl_wready = 0;
     top_->m_axi_ctrl_bvalid = 0;
   }
+  // The lanes' one-bit signals go in as one mask each (lanes_ <= 32, checked
+  // at construction): a per-lane read-modify-write of every field was a
+  // measurable part of each simulated cycle.
   void push_memory_inputs() {
+    std::uint64_t arready = 0, rvalid = 0, rlast = 0, rresp = 0;
     for (int l = 0; l < lanes_; ++l) {
       const AxiSignals& s = sig_[static_cast<std::size_t>(l)];
-      bits::put(top_->m_axi_lane_arready, l, 1, s.arready);
-      bits::put(top_->m_axi_lane_rvalid, l, 1, s.rvalid);
-      bits::put(top_->m_axi_lane_rlast, l, 1, s.rlast);
-      bits::put(top_->m_axi_lane_rresp, 2 * l, 2, s.rresp);
+      arready |= std::uint64_t{s.arready} << l;
+      rvalid |= std::uint64_t{s.rvalid} << l;
+      rlast |= std::uint64_t{s.rlast} << l;
+      rresp |= std::uint64_t{s.rresp} << (2 * l);
       if (s.rvalid) bits::put_bytes(top_->m_axi_lane_rdata, 256 * l, s.rdata);
     }
+    bits::put(top_->m_axi_lane_arready, 0, lanes_, arready);
+    bits::put(top_->m_axi_lane_rvalid, 0, lanes_, rvalid);
+    bits::put(top_->m_axi_lane_rlast, 0, lanes_, rlast);
+    bits::put(top_->m_axi_lane_rresp, 0, 2 * lanes_, rresp);
     const AxiSignals& c = sig_[static_cast<std::size_t>(lanes_)];
     top_->m_axi_ctrl_arready = c.arready;
     top_->m_axi_ctrl_rvalid = c.rvalid;
@@ -280,15 +304,20 @@ class KernelCosim {
     top_->m_axi_ctrl_bvalid = c.bvalid;
     top_->m_axi_ctrl_bresp = c.bresp;
   }
+  // A lane's AR fields are read only while arvalid: AxiMemory looks at them
+  // only then (an address held without arvalid is not a request).
   void pull_memory_outputs() {
+    const std::uint64_t arvalid = bits::get(top_->m_axi_lane_arvalid, 0, lanes_);
+    const std::uint64_t rready = bits::get(top_->m_axi_lane_rready, 0, lanes_);
     for (int l = 0; l < lanes_; ++l) {
       AxiSignals& s = sig_[static_cast<std::size_t>(l)];
-      s.arvalid = bits::get(top_->m_axi_lane_arvalid, l, 1) != 0;
+      s.arvalid = ((arvalid >> l) & 1u) != 0;
+      s.rready = ((rready >> l) & 1u) != 0;
+      if (!s.arvalid) continue;
       s.araddr = bits::get(top_->m_axi_lane_araddr, 64 * l, 64);
       s.arlen = static_cast<std::uint8_t>(bits::get(top_->m_axi_lane_arlen, 8 * l, 8));
       s.arsize = static_cast<std::uint8_t>(bits::get(top_->m_axi_lane_arsize, 3 * l, 3));
       s.arburst = static_cast<std::uint8_t>(bits::get(top_->m_axi_lane_arburst, 2 * l, 2));
-      s.rready = bits::get(top_->m_axi_lane_rready, l, 1) != 0;
     }
     AxiSignals& c = sig_[static_cast<std::size_t>(lanes_)];
     c.arvalid = top_->m_axi_ctrl_arvalid != 0;

@@ -83,9 +83,11 @@ Activity HbmMemory::tick(Cycle now) {
   const auto bpc = static_cast<std::uint64_t>(cfg_.bytes_per_cycle);
   // 1. completions: a channel completes in issue order
   for (Channel& ch : channels_) {
+    if (in_flight_total_ == 0) break;
     while (!ch.in_flight.empty() && ch.in_flight.front().complete_at <= now) {
       const InFlight f = ch.in_flight.front();
       ch.in_flight.pop_front();
+      --in_flight_total_;
       Port& p = ports_[static_cast<std::size_t>(f.port)];
       Pending& pend = p.pending[static_cast<std::size_t>(f.request_seq - p.first_seq)];
       --pend.txns_left;
@@ -96,7 +98,8 @@ Activity HbmMemory::tick(Cycle now) {
   // 2. responses, in order per port: a read response streams its beats on the
   //    port's data channel and enters the FIFO with its last beat
   for (Port& p : ports_) {
-    p.beat_now = Beat{};
+    if (p.beat_now.valid) p.beat_now = Beat{};
+    if (p.pending.empty()) continue;  // nothing to stream (and not streaming)
     if (!p.streaming && !p.pending.empty() && p.pending.front().txns_left == 0) {
       const Pending& f = p.pending.front();
       p.streaming = true;
@@ -136,6 +139,7 @@ Activity HbmMemory::tick(Cycle now) {
       const auto chn = static_cast<std::size_t>((a / static_cast<std::uint64_t>(cfg_.interleave_bytes)) %
                                                 static_cast<std::uint64_t>(cfg_.channels));
       channels_[chn].queue.push_back(Txn{static_cast<int>(pi), seq, static_cast<std::uint32_t>(next - a)});
+      ++queued_total_;
       ++txns;
       a = next;
     }
@@ -144,16 +148,18 @@ Activity HbmMemory::tick(Cycle now) {
     worked = true;
   }
   // 4. issue: every transaction that fits in this cycle's bus time
-  for (std::size_t ci = 0; ci < channels_.size(); ++ci) {
+  for (std::size_t ci = 0; ci < channels_.size() && queued_total_ > 0; ++ci) {
     Channel& ch = channels_[ci];
     while (!ch.queue.empty() && ch.bus_bytes < (now + 1) * bpc &&
            ch.in_flight.size() < static_cast<std::size_t>(cfg_.max_outstanding)) {
       const Txn t = ch.queue.front();
       ch.queue.pop_front();
+      --queued_total_;
       const std::uint64_t start = std::max(ch.bus_bytes, now * bpc);
       ch.bus_bytes = start + t.bytes;
       const Cycle done = (ch.bus_bytes + bpc - 1) / bpc + cfg_.latency_cycles + extra_latency(ci, ch.issued);
       ch.in_flight.push_back(InFlight{done, t.port, t.request_seq});
+      ++in_flight_total_;
       ++ch.issued;
       worked = true;
     }

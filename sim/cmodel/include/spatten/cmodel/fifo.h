@@ -10,12 +10,12 @@
 // co-simulation compares against.
 #pragma once
 #include <cstddef>
-#include <deque>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
 #include "spatten/cmodel/clock.h"
+#include "spatten/cmodel/ring_queue.h"
 
 namespace spatten::cmodel {
 
@@ -82,7 +82,7 @@ class Fifo {
   std::size_t capacity_;
   Cycle latency_;
   std::string name_;
-  std::deque<Entry> items_;
+  RingQueue<Entry> items_;
   Cycle last_pop_cycle_ = kNever;
   std::size_t pops_in_cycle_ = 0;
   std::uint64_t pushes_ = 0;

@@ -51,13 +51,13 @@
 #pragma once
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <vector>
 
 #include "spatten/cmodel/clock.h"
 #include "spatten/cmodel/component.h"
 #include "spatten/cmodel/fifo.h"
+#include "spatten/cmodel/ring_queue.h"
 
 namespace spatten::cmodel {
 
@@ -163,8 +163,8 @@ class HbmMemory final : public Component {
     std::uint64_t request_seq;
   };
   struct Channel {
-    std::deque<Txn> queue;            ///< waiting to issue, in arrival order
-    std::deque<InFlight> in_flight;   ///< completion order == issue order on one channel
+    RingQueue<Txn> queue;            ///< waiting to issue, in arrival order
+    RingQueue<InFlight> in_flight;   ///< completion order == issue order on one channel
     std::uint64_t bus_bytes = 0;      ///< byte-granular bus clock
     std::uint64_t issued = 0;
   };
@@ -178,7 +178,7 @@ class HbmMemory final : public Component {
     std::string name;
     Fifo<MemRequest> req;
     Fifo<MemResponse> resp;
-    std::deque<Pending> pending;      ///< accepted requests in order
+    RingQueue<Pending> pending;      ///< accepted requests in order
     std::uint64_t first_seq = 0;      ///< sequence number of pending.front()
     std::uint64_t next_seq = 0;
     std::uint32_t beat_bytes = 0;     ///< read data width (0: unlimited)
@@ -196,6 +196,10 @@ class HbmMemory final : public Component {
   std::array<std::uint64_t, kDramKinds> read_{};
   std::array<std::uint64_t, kDramKinds> written_{};
   std::vector<LoggedRequest>* log_ = nullptr;
+  // transactions over all channels, so tick() skips the channel loops when
+  // there are none (the memory is idle through most compute phases)
+  std::uint64_t queued_total_ = 0;
+  std::uint64_t in_flight_total_ = 0;
 };
 
 }  // namespace spatten::cmodel
