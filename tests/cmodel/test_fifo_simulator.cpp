@@ -2,12 +2,61 @@
 // independent of tick order) and the simulator (idle skipping, deadlock).
 #include <gtest/gtest.h>
 
+#include <deque>
+#include <random>
+#include <string>
 #include <vector>
 
 #include "spatten/cmodel/fifo.h"
+#include "spatten/cmodel/ring_queue.h"
 #include "spatten/cmodel/simulator.h"
 
 namespace c = spatten::cmodel;
+
+// The ring behind the FIFOs and the memory model's queues against std::deque,
+// through growth (from empty, while wrapped) and wrap-around, with indexed
+// reads, copies and moves. Seed logged.
+TEST(RingQueue, MatchesDequeUnderRandomPushPop) {
+  const std::uint32_t seed = 20261126;
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  c::RingQueue<std::string> q;
+  std::deque<std::string> ref;
+  for (int step = 0; step < 20000; ++step) {
+    // phases that mostly grow, then mostly drain, so the ring wraps and doubles while wrapped
+    const bool grow = (step / 700) % 2 == 0;
+    if (ref.empty() || rng() % 100 < (grow ? 70u : 30u)) {
+      const std::string v = std::to_string(rng());
+      q.push_back(v);
+      ref.push_back(v);
+    } else {
+      ASSERT_EQ(q.front(), ref.front()) << "step " << step;
+      q.pop_front();
+      ref.pop_front();
+    }
+    ASSERT_EQ(q.size(), ref.size()) << "step " << step;
+    ASSERT_EQ(q.empty(), ref.empty());
+    if (!ref.empty()) {
+      const std::size_t i = rng() % ref.size();
+      ASSERT_EQ(q[i], ref[i]) << "step " << step << " index " << i;
+      ASSERT_EQ(q.back(), ref.back());
+    }
+    if (step % 5000 == 4999) {
+      c::RingQueue<std::string> copy(q);  // a copy is independent of the original
+      ASSERT_EQ(copy.size(), ref.size());
+      for (std::size_t i = 0; i < ref.size(); ++i) ASSERT_EQ(copy[i], ref[i]);
+      copy.push_back("x");
+      EXPECT_EQ(q.size(), ref.size());
+      c::RingQueue<std::string> moved(std::move(copy));
+      EXPECT_EQ(moved.size(), ref.size() + 1);
+      EXPECT_EQ(moved.back(), "x");
+    }
+  }
+  q.clear();
+  EXPECT_TRUE(q.empty());
+  q.push_back("after clear");
+  EXPECT_EQ(q.front(), "after clear");
+}
 
 TEST(Fifo, ValidAfterLatencyNotBefore) {
   c::Fifo<int> f(2, 3);
