@@ -129,10 +129,10 @@ UNITS = {
     "spatten_attention": {},
 }
 KERNEL_TOP = "spatten_attention"   # the default top
-# Caps for the top when none are given (and not --full-size): its key/value
-# buffers, probability, position and live-list memories are multi-ported with
-# asynchronous reads, so Yosys maps them to flip-flops; at full size that needs
-# more than the 4 GiB of WebAssembly Yosys. See scripts/README.md.
+# Caps for the top when none are given (and not --full-size): its probability,
+# position and live-list memories are multi-ported with asynchronous reads, so
+# Yosys maps them to flip-flops; at full size that needs more than the 4 GiB of
+# WebAssembly Yosys (the key/value buffers are banked). See scripts/README.md.
 DEFAULT_TOP_CAPS = {"max_context": 128, "buffer_rows": 8, "max_outstanding": 4}
 # Presets whose top does not fit even with small caps: with the default caps it
 # is not synthesized (only the cheap memory inventory runs); caps given by hand

@@ -28,12 +28,15 @@
 //     leaves at the edge if ar_ready;
 //  3. lanes in index order whose register is free after this edge
 //     (!ar_valid || ar_ready) and whose queue holds fewer than MAX_OUT
-//     entries get the next request: live-list chunks first (one BEAT_BYTES
-//     beat each, 8 ids), then the planes of row i on consecutive lanes, row
-//     i only when pos(i) < ids_ready and (its first plane) fewer than
-//     BUF_ROWS rows are issued and not taken by the consumer before t
-//     (issued - consumed < BUF_ROWS, `consumed` counting takes of earlier
-//     cycles). The first lane that cannot get a row ends the search.
+//     entries get a request: the next live-list chunk while any is left
+//     (one BEAT_BYTES beat each, 8 ids; to whichever lane comes), else the
+//     lane's own next request. Lane j owns rows j, j + LANES, j + 2 LANES,
+//     ... and requests each row's planes in order itself, so every plane
+//     beat of a buffer slot comes on one lane (the slot's bank, in the core,
+//     when BUF_ROWS is a multiple of LANES). A new row i goes out only when
+//     pos(i) < ids_ready and its slot (i mod BUF_ROWS) is free:
+//     i - consumed < BUF_ROWS, `consumed` counting takes of earlier cycles.
+//     Lanes do not wait for each other.
 //  R beats: every beat on lane j (r_valid[j]; r_ready is always 1) belongs to
 //  the head of lane j's queue: a chunk's beat writes its 8 ids into the
 //  live-id memory; a plane's beat is passed to the buffer on bw_* (slot,
@@ -82,6 +85,7 @@ module row_fetcher #(
   // consumer: rows taken this cycle (in fetch order)
   input  logic [$clog2(ROWS + 1)-1:0] take,
   output logic [IW-1:0]               delivered,      // rows 0 .. delivered-1 complete
+  output logic [IW-1:0]               delivered_next, // `delivered` of the next cycle (for reads one cycle ahead)
   output logic                        busy,
   // position and token read ports for the consumer
   input  logic [ROWS-1:0][IW-1:0]     pos_rd_index,
@@ -116,14 +120,22 @@ module row_fetcher #(
   localparam int AW = N_MAX > 1 ? $clog2(N_MAX) : 1;   // position memory address
   localparam int CAW = NCH > 1 ? $clog2(NCH) : 1;      // id memory address
   localparam logic [IW-1:0] IDS_IW = IW'(IDS_PER_BEAT);
-  localparam logic [SLW-1:0] LAST_SLOT = SLW'(BUF_ROWS - 1);
+  localparam int LW = IW + 1;      // a lane's next fetch index: < N_MAX + LANES <= 2 N_MAX
+  localparam int LANES_MOD_BUF = LANES % BUF_ROWS;
+
+  // the slot LANES rows after slot s: (s + LANES) mod BUF_ROWS
+  function automatic logic [SLW-1:0] slot_step(input logic [SLW-1:0] sl);
+    logic [SLW:0] t;
+    t = {1'b0, sl} + (SLW + 1)'(unsigned'(LANES_MOD_BUF));
+    slot_step = t >= (SLW + 1)'(unsigned'(BUF_ROWS)) ? SLW'(t - (SLW + 1)'(unsigned'(BUF_ROWS))) : SLW'(t);
+  endfunction
   localparam logic [OW-1:0] MAX_OUT_OW = OW'(MAX_OUT);
 
   generate
     if (BEAT_BYTES != 32) begin : g_bad_beat
       $fatal(1, "row_fetcher: BEAT_BYTES must be 32 (8 token ids per beat)");
     end
-    if (N_MAX < 8 || BUF_ROWS < 1 || MAX_OUT < 1 || LANES < 1 || ROWS < 1) begin : g_bad_size
+    if (N_MAX < 8 || BUF_ROWS < 1 || MAX_OUT < 1 || LANES < 1 || ROWS < 1 || LANES > N_MAX) begin : g_bad_size
       $fatal(1, "row_fetcher: bad size parameters");
     end
   endgenerate
@@ -147,41 +159,51 @@ module row_fetcher #(
 
   // run state
   logic          active;
-  logic [IW-1:0] next_row;
-  logic          next_plane;           // 1: plane 1 of next_row is next
-  logic [IW-1:0] issued;               // rows whose first plane was requested
   logic [IW-1:0] consumed;
-  logic [SLW-1:0] issue_slot;          // slot of row `issued`
   logic [CHW-1:0] chunks_req;
   logic [CHW-1:0] chunks_total;
   logic [IW-1:0] delivered_r;
+  // each lane's own rows: fetch indices j, j + LANES, ... (LW bits: the index
+  // past the last row may exceed N_MAX), the plane it requests next and the
+  // buffer slot of its row (index mod BUF_ROWS)
+  logic [LW-1:0] lane_row [LANES];
+  logic [LANES-1:0] lane_plane;
+  logic [SLW-1:0] lane_slot [LANES];
 
   // effective state in cycle t (the start cycle begins a fresh run)
+  logic [IW-1:0] count_r;              // the run's count, latched at start: the
+                                       // core switches `count` between passes
+                                       // while this unit is idle
   logic          c_active;
-  logic [IW-1:0] c_next_row, c_issued, c_consumed;
-  logic          c_next_plane;
-  logic [SLW-1:0] c_issue_slot;
+  logic [IW-1:0] c_count, c_consumed;
   logic [CHW-1:0] c_chunks_req, c_chunks_total;
+  logic [LW-1:0] c_lane_row [LANES];
+  logic [LANES-1:0] c_lane_plane;
+  logic [SLW-1:0] c_lane_slot [LANES];
 
   always_comb begin
     if (start) begin
       c_active = count != '0;
-      c_next_row = '0;
-      c_next_plane = 1'b0;
-      c_issued = '0;
+      c_count = count;
       c_consumed = '0;
-      c_issue_slot = '0;
       c_chunks_req = '0;
       c_chunks_total = fetch_live ? CHW'((32'(count) + unsigned'(IDS_PER_BEAT) - 32'd1) / unsigned'(IDS_PER_BEAT)) : '0;
+      c_lane_plane = '0;
+      for (int j = 0; j < LANES; j++) begin
+        c_lane_row[j] = LW'(unsigned'(j));
+        c_lane_slot[j] = SLW'(unsigned'(j % BUF_ROWS));
+      end
     end else begin
       c_active = active;
-      c_next_row = next_row;
-      c_next_plane = next_plane;
-      c_issued = issued;
+      c_count = count_r;
       c_consumed = consumed;
-      c_issue_slot = issue_slot;
       c_chunks_req = chunks_req;
       c_chunks_total = chunks_total;
+      c_lane_plane = lane_plane;
+      for (int j = 0; j < LANES; j++) begin
+        c_lane_row[j] = lane_row[j];
+        c_lane_slot[j] = lane_slot[j];
+      end
     end
   end
 
@@ -204,7 +226,13 @@ module row_fetcher #(
   end
   always_comb begin
     chunks_in_order = c_chunks_req;
-    rows_done = c_next_row;
+    // rows not yet requested: the smallest of the lanes' next rows
+    rows_done = c_count;
+    for (int j = 0; j < LANES; j++) begin
+      if (c_lane_row[j] < LW'(c_count)) begin
+        if (IW'(c_lane_row[j]) < rows_done) rows_done = IW'(c_lane_row[j]);
+      end
+    end
     for (int j = 0; j < LANES; j++) begin
       if (q_chunks[j] != '0) begin
         if (CHW'(head_e[j][EW-2 -: IW]) < chunks_in_order) chunks_in_order = CHW'(head_e[j][EW-2 -: IW]);
@@ -216,7 +244,7 @@ module row_fetcher #(
   end
   always_comb begin
     ids_all = !fetch_live;
-    ids_ready = (32'(chunks_in_order) * unsigned'(IDS_PER_BEAT) >= 32'(count)) ? count
+    ids_ready = (32'(chunks_in_order) * unsigned'(IDS_PER_BEAT) >= 32'(c_count)) ? c_count
                                                                              : IW'(32'(chunks_in_order) * unsigned'(IDS_PER_BEAT));
   end
 
@@ -232,20 +260,17 @@ module row_fetcher #(
   logic [LANES-1:0]  fill_plane;        // plane id (buffer half)
   logic [LANES*64-1:0] fill_addr;
   logic [LANES*8-1:0] fill_len;
-  logic [IW-1:0]     n_next_row, n_issued;
-  logic              n_next_plane;
-  logic [SLW-1:0]    n_issue_slot;
   logic [CHW-1:0]    n_chunks_req;
+  logic [LW-1:0]     n_lane_row [LANES];
+  logic [LANES-1:0]  n_lane_plane;
+  logic [SLW-1:0]    n_lane_slot [LANES];
   always_comb begin
-    logic stop;
     logic [IW-1:0] pos;
     logic [31:0] tok;
     logic [63:0] base;
-    n_next_row = c_next_row;
-    n_next_plane = c_next_plane;
-    n_issued = c_issued;
-    n_issue_slot = c_issue_slot;
+    logic [IW-1:0] row;
     n_chunks_req = c_chunks_req;
+    n_lane_plane = c_lane_plane;
     fill = '0;
     fill_chunk = '0;
     fill_index = '0;
@@ -253,12 +278,14 @@ module row_fetcher #(
     fill_plane = '0;
     fill_addr = '0;
     fill_len = '0;
-    stop = !c_active;
     pos = '0;
     tok = '0;
     base = '0;
+    row = '0;
     for (int j = 0; j < LANES; j++) begin
-      if (!stop && (!ar_valid_r[j] || ar_ready[j]) && q_cnt[j] < MAX_OUT_OW) begin
+      n_lane_row[j] = c_lane_row[j];
+      n_lane_slot[j] = c_lane_slot[j];
+      if (c_active && (!ar_valid_r[j] || ar_ready[j]) && q_cnt[j] < MAX_OUT_OW) begin
         if (n_chunks_req < c_chunks_total) begin
           fill[j] = 1'b1;
           fill_chunk[j] = 1'b1;
@@ -266,32 +293,28 @@ module row_fetcher #(
           fill_addr[j*64 +: 64] = live_addr + 64'(n_chunks_req) * 64'(unsigned'(BEAT_BYTES));
           fill_len[j*8 +: 8] = 8'd0;
           n_chunks_req = n_chunks_req + 1'b1;
-        end else begin
-          pos = n_next_row < count ? position(n_next_row, use_sel) : '0;
-          if (n_next_row >= count || (!ids_all && pos >= ids_ready) ||
-              (!n_next_plane && (n_issued - c_consumed) >= IW'(unsigned'(BUF_ROWS)))) begin
-            stop = 1'b1;
-          end else begin
+        end else if (c_lane_row[j] < LW'(c_count) &&
+                     (c_lane_plane[j] || (IW'(c_lane_row[j]) - c_consumed) < IW'(unsigned'(BUF_ROWS)))) begin
+          // a new row's slot is free (row - consumed < BUF_ROWS); then its id
+          // must be known (tested second: the position is only looked up
+          // for a lane that may issue)
+          row = IW'(c_lane_row[j]);
+          pos = position(row, use_sel);
+          if (ids_all || pos < ids_ready) begin
             tok = live_mem[CAW'(pos / IDS_IW)][(int'(pos) % IDS_PER_BEAT) * 32 +: 32];
-            base = n_next_plane ? plane_base1 : plane_base0;
+            base = c_lane_plane[j] ? plane_base1 : plane_base0;
             fill[j] = 1'b1;
-            fill_index[j*IW +: IW] = n_next_row;
-            fill_plane[j] = n_next_plane ? plane_id1 : plane_id0;
+            fill_index[j*IW +: IW] = row;
+            fill_slot[j*SLW +: SLW] = c_lane_slot[j];
+            fill_plane[j] = c_lane_plane[j] ? plane_id1 : plane_id0;
             fill_addr[j*64 +: 64] = base + (64'(tok) << row_shift);
             fill_len[j*8 +: 8] = row_beats_m1;
-            if (!n_next_plane) begin
-              fill_slot[j*SLW +: SLW] = n_issue_slot;
-              n_issued = n_issued + 1'b1;
-              n_issue_slot = n_issue_slot == LAST_SLOT ? '0 : n_issue_slot + 1'b1;
+            if (two_planes && !c_lane_plane[j]) begin
+              n_lane_plane[j] = 1'b1;
             end else begin
-              // plane 1 goes to the slot plane 0 took
-              fill_slot[j*SLW +: SLW] = n_issue_slot == '0 ? LAST_SLOT : n_issue_slot - 1'b1;
-            end
-            if (two_planes && !n_next_plane) begin
-              n_next_plane = 1'b1;
-            end else begin
-              n_next_plane = 1'b0;
-              n_next_row = n_next_row + 1'b1;
+              n_lane_plane[j] = 1'b0;
+              n_lane_row[j] = c_lane_row[j] + LW'(unsigned'(LANES));
+              n_lane_slot[j] = slot_step(c_lane_slot[j]);
             end
           end
         end
@@ -327,18 +350,17 @@ module row_fetcher #(
     for (int r = 0; r < ROWS; r++) pos_rd[r] = position(pos_rd_index[r], use_sel);
   end
   assign delivered = delivered_r;
+  assign delivered_next = start ? '0 : rows_done;
   assign busy = active;
 
   // ------------------------------------------------ state
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       active <= 1'b0;
-      next_row <= '0;
-      next_plane <= 1'b0;
-      issued <= '0;
+      count_r <= '0;
       consumed <= '0;
-      issue_slot <= '0;
       chunks_req <= '0;
+      lane_plane <= '0;
       chunks_total <= '0;
       delivered_r <= '0;
       ar_valid_r <= '0;
@@ -349,6 +371,8 @@ module row_fetcher #(
         q_cnt[j] <= '0;
         q_chunks[j] <= '0;
         beat_cnt[j] <= '0;
+        lane_row[j] <= LW'(unsigned'(j));
+        lane_slot[j] <= SLW'(unsigned'(j % BUF_ROWS));
       end
     end else begin
       // selected positions
@@ -366,13 +390,15 @@ module row_fetcher #(
         sel_cnt <= w;
       end
       // run counters
-      active <= c_active && (rows_done != count);
-      next_row <= n_next_row;
-      next_plane <= n_next_plane;
-      issued <= n_issued;
+      active <= c_active && (rows_done != c_count);
+      count_r <= c_count;
       consumed <= c_consumed + IW'(take);
-      issue_slot <= n_issue_slot;
       chunks_req <= n_chunks_req;
+      lane_plane <= n_lane_plane;
+      for (int j = 0; j < LANES; j++) begin
+        lane_row[j] <= n_lane_row[j];
+        lane_slot[j] <= n_lane_slot[j];
+      end
       chunks_total <= c_chunks_total;
       delivered_r <= start ? '0 : rows_done;
       // lanes: AR registers, queues, beats

@@ -18,9 +18,9 @@
 //   value buffer    VALUE_ROWS rows of D_MAX MSB and LSB words
 //   pv_unit         M_PV multipliers, ROWS_PV rows per cycle
 //
-// Buffer reads are asynchronous and the probability memory has ROWS_PV read
-// ports: exact for simulation; a device build would register the reads one
-// cycle ahead (the consumer's next rows are known a cycle early).
+// The key/value buffers are banked by lane with reads registered one cycle
+// ahead ("buffers" below); the probability memory still has ROWS_PV
+// asynchronous read ports and 16 write ports (hw/README.md).
 module spatten_attention_core #(
   parameter int LANES = 2,
   parameter int N_MAX = 4096,
@@ -173,7 +173,7 @@ module spatten_attention_core #(
   logic [IW-1:0] f_count;
   logic [63:0] f_base0, f_base1;
   logic [TW-1:0] f_take;
-  logic [IW-1:0] delivered;
+  logic [IW-1:0] delivered, delivered_n;
   logic [ROWS_F-1:0][IW-1:0] pos_rd_index, pos_rd;
   logic [TOPK_P-1:0] topk_out_valid;
   logic [TOPK_P*IW-1:0] topk_out_index;
@@ -220,66 +220,136 @@ module spatten_attention_core #(
     .clk, .rst_n, .start(f_start), .count(f_count), .two_planes(f_two), .plane_base0(f_base0),
     .plane_base1(f_base1), .plane_id0(f_id0), .plane_id1(f_id1), .row_shift(hd_log2 + 4'd1),
     .row_beats_m1(8'((32'd1 << (hd_log2 - 4'd4)) - 32'd1)), .fetch_live(f_live), .live_addr(live_addr), .use_sel(f_sel),
-    .take(f_take), .delivered(delivered), .busy(f_busy), .pos_rd_index(pos_rd_index), .pos_rd(pos_rd),
+    .take(f_take), .delivered(delivered), .delivered_next(delivered_n), .busy(f_busy), .pos_rd_index(pos_rd_index), .pos_rd(pos_rd),
     .sel_clear(topk_start), .sel_wr_valid(topk_out_valid), .sel_wr_index(topk_out_index),
     .ar_valid(lane_ar_valid), .ar_ready(lane_ar_ready), .ar_addr(lane_ar_addr), .ar_len(lane_ar_len),
     .r_valid(lane_r_valid), .r_data(lane_r_data), .r_last(lane_r_last), .r_ready(lane_r_ready),
     .bw_valid, .bw_slot, .bw_plane, .bw_beat, .bw_data);
 
   // ------------------------------------------------------------ buffers
-  // One entry = one 32-byte beat of a row: 16 words in the Q·K / prob·V
-  // units' layout (msb*2^l + lsb), kept as two halves that the two planes
-  // write independently (two lanes may deliver a row's planes in one cycle):
-  // `hi` holds msb*2^l, `lo` holds lsb, or 2^(l-1) written with the MSB beat
-  // when the pass uses MSB-only words. A row leaves as hi | lo.
-  logic [15:0][K_BITS-1:0] khi_mem [KEY_ROWS*MRB];
-  logic [15:0][K_BITS-1:0] klo_mem [KEY_ROWS*MRB];
-  logic [15:0][V_BITS-1:0] vhi_mem [VALUE_ROWS*MRB];
-  logic [15:0][V_BITS-1:0] vlo_mem [VALUE_ROWS*MRB];
-  localparam logic [K_BITS-1:0] K_LO_MID = K_BITS'(1) << (K_LSB_BITS - 1);
-  localparam logic [V_BITS-1:0] V_LO_MID = V_BITS'(1) << (V_LSB_BITS - 1);
-  localparam logic [15:0][K_BITS-1:0] K_LO_BEAT = '{default: K_LO_MID};
-  localparam logic [15:0][V_BITS-1:0] V_LO_BEAT = '{default: V_LO_MID};
-  // each beat's 16 int16 words cut to the plane's bits, in their half. Cut
-  // inside the write (functions, not a combinational array of every lane's
-  // beat): the same netlist, and a simulator cuts only the valid beats.
-  function automatic logic [15:0][K_BITS-1:0] cut_khi(input logic [255:0] beat);
-    for (int w = 0; w < 16; w++) cut_khi[w] = {beat[w*16 +: K_MSB_BITS], K_LSB_BITS'(0)};
+  // One bank per lane: the row fetcher gives row i (slot i mod BUF_ROWS) to
+  // lane i mod LANES, which requests all its planes, so bank j holds the
+  // slots j, j + LANES, ... (BANK_ROWS rows, at slot / LANES) and takes at
+  // most one beat per cycle, from its own lane. A bank keeps the MSB and the
+  // LSB plane of a row in two memories (the planes' beats arrive as separate
+  // requests); a pass that fetches MSBs only writes 2^(l-1) into the LSB
+  // words with each MSB beat, the midpoint golden uses for missing bits.
+  //
+  // Reads are registered, one cycle ahead: at the edge that ends cycle t
+  // each bank holding one of the rows the consumer may take in t+1 (slots
+  // from the next cons_slot, rows below the fetcher's next `delivered`)
+  // loads that row's planes into its read registers. A row counted in
+  // `delivered` at t+1 had its last beat written at the edge ending t-1 at
+  // the latest, and no write goes to a slot the consumer has not taken, so
+  // the read sees the whole row. The ROWS_F rows of a cycle are consecutive
+  // slots, hence distinct banks (ROWS_F <= LANES): one read and one write
+  // port per memory, the shape of a block or distributed RAM.
+  localparam int BANK_ROWS = BUF_ROWS / LANES;
+  localparam int BRW = BANK_ROWS > 1 ? $clog2(BANK_ROWS) : 1;
+  localparam int KHB = 16 * K_MSB_BITS, KLB = 16 * K_LSB_BITS;   // a beat of a plane memory
+  localparam int VHB = 16 * V_MSB_BITS, VLB = 16 * V_LSB_BITS;
+  typedef logic [D_MAX-1:0][K_BITS-1:0] key_row_t;     // a row as the Q·K unit takes it
+  typedef logic [D_MAX-1:0][V_BITS-1:0] value_row_t;
+  localparam logic [K_LSB_BITS-1:0] K_LSB_MID = K_LSB_BITS'(1) << (K_LSB_BITS - 1);
+  localparam logic [V_LSB_BITS-1:0] V_LSB_MID = V_LSB_BITS'(1) << (V_LSB_BITS - 1);
+  generate
+    if (BUF_ROWS % LANES != 0 || ROWS_F > LANES) begin : g_bad_banks
+      $fatal(1, "spatten_attention_core: the buffer rows must be a multiple of LANES and at most LANES rows read per cycle");
+    end
+  endgenerate
+
+  // the slot r rows after slot s
+  function automatic logic [SLW-1:0] slot_plus(input logic [SLW-1:0] s, input int r, input int rows);
+    slot_plus = SLW'(unsigned'((int'(s) + r) % rows));
   endfunction
-  function automatic logic [15:0][K_BITS-1:0] cut_klo(input logic [255:0] beat);
-    for (int w = 0; w < 16; w++) cut_klo[w] = {K_MSB_BITS'(0), beat[w*16 +: K_LSB_BITS]};
-  endfunction
-  function automatic logic [15:0][V_BITS-1:0] cut_vhi(input logic [255:0] beat);
-    for (int w = 0; w < 16; w++) cut_vhi[w] = {beat[w*16 +: V_MSB_BITS], V_LSB_BITS'(0)};
-  endfunction
-  function automatic logic [15:0][V_BITS-1:0] cut_vlo(input logic [255:0] beat);
-    for (int w = 0; w < 16; w++) cut_vlo[w] = {V_MSB_BITS'(0), beat[w*16 +: V_LSB_BITS]};
-  endfunction
-  always_ff @(posedge clk) begin
-    for (int j = 0; j < LANES; j++) begin
+
+  // next cycle's reads: bank, row within the bank (from the consumer's next
+  // slot and the fetcher's next `delivered`)
+  logic [IW-1:0] cons, cons_n;          // rows taken by the current pass's consumer (now, next cycle)
+  logic [SLW-1:0] cons_slot, cons_slot_n;
+  logic [LANES-1:0] rd_en;
+  logic [BRW-1:0] rd_row [LANES];
+  always_comb begin
+    logic [IW-1:0] avail_n;
+    logic [SLW-1:0] sl;
+    sl = '0;
+    cons_n = f_start ? '0 : cons + IW'(f_take);
+    cons_slot_n = f_start ? '0 : slot_plus(cons_slot, int'(f_take), BUF_ROWS);
+    avail_n = delivered_n - cons_n;
+    rd_en = '0;
+    for (int j = 0; j < LANES; j++) rd_row[j] = '0;
+    for (int r = 0; r < ROWS_F; r++) begin
+      if (32'(avail_n) > unsigned'(r)) begin
+        sl = slot_plus(cons_slot_n, r, BUF_ROWS);
+        rd_en[int'(sl) % LANES] = 1'b1;
+        rd_row[int'(sl) % LANES] = BRW'(unsigned'(int'(sl) / LANES));
+      end
+    end
+  end
+
+  // the banks and their read registers: a row with its planes joined
+  // (msb * 2^l + lsb per word, the units' layout; the join is wiring), packed
+  // and written per lane: plain registers that synthesis folds into the
+  // memories' read ports
+  logic [LANES-1:0][D_MAX*K_BITS-1:0] key_q;
+  logic [LANES-1:0][D_MAX*V_BITS-1:0] value_q;
+  for (genvar j = 0; j < LANES; j++) begin : g_bank
+    logic [MRB*KHB-1:0] kmsb [BANK_ROWS];
+    logic [MRB*KLB-1:0] klsb [BANK_ROWS];
+    logic [MRB*VHB-1:0] vmsb [BANK_ROWS];
+    logic [MRB*VLB-1:0] vlsb [BANK_ROWS];
+    logic [BRW-1:0] wr_row;
+    logic [BIW-1:0] wr_beat;
+    logic [255:0] wr_data;
+    logic wr_lsb;
+    assign wr_row = BRW'(unsigned'(int'(bw_slot[j*SLW +: SLW]) / LANES));
+    assign wr_beat = bw_beat[j*BIW +: BIW];
+    assign wr_data = bw_data[j*256 +: 256];
+    assign wr_lsb = bw_plane[j];
+    always_ff @(posedge clk) begin
+      // the buffer of the pass: next cycle's consumer is the prob·V unit
+      // exactly when this one is (at value_start nothing is delivered yet)
+      if (rd_en[j] && !value_phase) begin
+        logic [MRB*KHB-1:0] kh;
+        logic [MRB*KLB-1:0] kl;
+        kh = kmsb[rd_row[j]];
+        kl = klsb[rd_row[j]];
+        for (int w = 0; w < D_MAX; w++)
+          key_q[j][w*K_BITS +: K_BITS] <= {kh[w*K_MSB_BITS +: K_MSB_BITS], kl[w*K_LSB_BITS +: K_LSB_BITS]};
+      end
+      if (rd_en[j] && value_phase) begin
+        logic [MRB*VHB-1:0] vh;
+        logic [MRB*VLB-1:0] vl;
+        vh = vmsb[rd_row[j]];
+        vl = vlsb[rd_row[j]];
+        for (int w = 0; w < D_MAX; w++)
+          value_q[j][w*V_BITS +: V_BITS] <= {vh[w*V_MSB_BITS +: V_MSB_BITS], vl[w*V_LSB_BITS +: V_LSB_BITS]};
+      end
       if (bw_valid[j]) begin
         if (value_phase) begin
-          if (bw_plane[j]) begin
-            vlo_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= cut_vlo(bw_data[j*256 +: 256]);
-          end else begin
-            vhi_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= cut_vhi(bw_data[j*256 +: 256]);
-            if (!value_exact) vlo_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= V_LO_BEAT;
+          logic [VHB-1:0] h;
+          logic [VLB-1:0] l;
+          for (int w = 0; w < 16; w++) begin
+            h[w*V_MSB_BITS +: V_MSB_BITS] = wr_data[w*16 +: V_MSB_BITS];
+            l[w*V_LSB_BITS +: V_LSB_BITS] = wr_lsb ? wr_data[w*16 +: V_LSB_BITS] : V_LSB_MID;
           end
+          if (!wr_lsb) vmsb[wr_row][int'(wr_beat)*VHB +: VHB] <= h;
+          if (wr_lsb || !value_exact) vlsb[wr_row][int'(wr_beat)*VLB +: VLB] <= l;
         end else begin
-          if (bw_plane[j]) begin
-            klo_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= cut_klo(bw_data[j*256 +: 256]);
-          end else begin
-            khi_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= cut_khi(bw_data[j*256 +: 256]);
-            if (!key_exact) klo_mem[int'(bw_slot[j*SLW +: SLW]) * MRB + int'(bw_beat[j*BIW +: BIW])] <= K_LO_BEAT;
+          logic [KHB-1:0] h;
+          logic [KLB-1:0] l;
+          for (int w = 0; w < 16; w++) begin
+            h[w*K_MSB_BITS +: K_MSB_BITS] = wr_data[w*16 +: K_MSB_BITS];
+            l[w*K_LSB_BITS +: K_LSB_BITS] = wr_lsb ? wr_data[w*16 +: K_LSB_BITS] : K_LSB_MID;
           end
+          if (!wr_lsb) kmsb[wr_row][int'(wr_beat)*KHB +: KHB] <= h;
+          if (wr_lsb || !key_exact) klsb[wr_row][int'(wr_beat)*KLB +: KLB] <= l;
         end
       end
     end
   end
 
   // ------------------------------------------------------------ Q·K
-  logic [IW-1:0] cons;          // rows taken by the current pass's consumer
-  logic [SLW-1:0] cons_slot;
   logic [IW-1:0] avail;
   assign avail = delivered - cons;
   logic [ROWS_QK-1:0] qk_in_valid;
@@ -291,10 +361,6 @@ module spatten_attention_core #(
   logic [D_MAX-1:0][Q_BITS-1:0] q_data;
   always_comb for (int d = 0; d < D_MAX; d++) q_data[d] = query[d*Q_BITS +: Q_BITS];
 
-  function automatic logic [SLW-1:0] slot_plus(input logic [SLW-1:0] s, input int r, input int rows);
-    slot_plus = SLW'(unsigned'((int'(s) + r) % rows));
-  endfunction
-
   always_comb begin
     qk_in_valid = '0;
     qk_in_key = '0;
@@ -304,9 +370,8 @@ module spatten_attention_core #(
       sl = slot_plus(cons_slot, r, BUF_ROWS);
       qk_in_valid[r] = !value_phase && 32'(avail) > unsigned'(r);
       qk_in_pos[r] = cons + IW'(unsigned'(r));
-      // assembled only for a row on offer (the unit reads in_key under in_valid)
-      if (qk_in_valid[r])
-        for (int b = 0; b < MRB; b++) qk_in_key[r][b*16 +: 16] = khi_mem[int'(sl) * MRB + b] | klo_mem[int'(sl) * MRB + b];
+      // copied only for a row on offer (the unit reads in_key under in_valid)
+      if (qk_in_valid[r]) qk_in_key[r] = key_row_t'(key_q[int'(sl) % LANES]);
     end
   end
 
@@ -369,7 +434,7 @@ module spatten_attention_core #(
       pv_in_valid[r] = value_phase && 32'(avail) > unsigned'(r);
       if (pv_in_valid[r]) begin   // as for Q·K: only a row on offer
         pv_in_prob[r] = prob_mem[PAW'(pos_rd[r])];
-        for (int b = 0; b < MRB; b++) pv_in_v[r][b*16 +: 16] = vhi_mem[int'(sl) * MRB + b] | vlo_mem[int'(sl) * MRB + b];
+        pv_in_v[r] = value_row_t'(value_q[int'(sl) % LANES]);
       end
     end
   end
@@ -396,8 +461,8 @@ module spatten_attention_core #(
       cons <= '0;
       cons_slot <= '0;
     end else begin
-      cons <= cons + IW'(f_take);
-      cons_slot <= slot_plus(cons_slot, int'(f_take), BUF_ROWS);
+      cons <= cons_n;
+      cons_slot <= cons_slot_n;
     end
   end
 

@@ -210,6 +210,79 @@ TEST(RowFetcherTiming, BufferCreditLimitsRowsInFlight) {
   EXPECT_EQ(fetch.rows().size(), 2u);
 }
 
+// Row i belongs to lane i mod lanes, which requests all of its planes (each
+// lane writes only its own buffer bank), and a lane issues a new row only
+// once the row buffer_rows before it was popped. Checked on the memory's
+// request log over lane counts, plane counts and buffer sizes, with a
+// consumer that pops at most one row every third cycle.
+TEST(RowFetcherTiming, EachRowOnItsOwnLaneWithSlotCredit) {
+  for (int lanes : {1, 2, 3, 4}) {
+    for (int planes : {1, 2}) {
+      for (std::size_t buffer_rows : {std::size_t{1}, std::size_t{4}, std::size_t{12}}) {
+        SCOPED_TRACE("lanes " + std::to_string(lanes) + ", planes " + std::to_string(planes) + ", buffer rows " +
+                     std::to_string(buffer_rows));
+        c::HbmConfig cfg;
+        cfg.channels = 2;
+        cfg.latency_cycles = 7;
+        cfg.max_outstanding = 64;
+        c::HbmMemory mem(cfg);
+        std::vector<c::LoggedRequest> log;
+        mem.set_request_log(&log);
+        c::RowFetcher fetch("fetch", mem, c::RowFetcher::add_lanes(mem, "lane", lanes, 32), buffer_rows, 4);
+        // a slow consumer: pops one row in cycles divisible by 3
+        struct SlowDrain final : c::Component {
+          explicit SlowDrain(c::Fifo<int>& in) : Component("slow"), in_(in) {}
+          c::Activity tick(c::Cycle now) override {
+            if (now % 3 != 0 || !in_.can_pop(now)) return c::Activity::kIdle;
+            popped_at.push_back(now);
+            order.push_back(in_.pop(now));
+            return c::Activity::kBusy;
+          }
+          c::Cycle next_event(c::Cycle now) const override {
+            const c::Cycle v = in_.next_valid();
+            if (v == c::kNever) return c::kNever;
+            const c::Cycle t = std::max(now, v);
+            return t + (3 - t % 3) % 3;
+          }
+          std::vector<c::Cycle> popped_at;
+          std::vector<int> order;
+          c::Fifo<int>& in_;
+        } drain(fetch.rows());
+        const int n = 17;
+        std::vector<int> tokens(n);
+        for (int i = 0; i < n; ++i) tokens[static_cast<std::size_t>(i)] = 3 * i + 1;
+        std::vector<c::Plane> pl{c::Plane{0x100000, 64, c::DramKind::kKMsb}};
+        if (planes == 2) pl.push_back(c::Plane{0x200000, 64, c::DramKind::kKLsb});
+        c::Simulator sim(false);
+        sim.add(mem);
+        sim.add(fetch);
+        sim.add(drain);
+        fetch.start(tokens.data(), nullptr, n, pl, std::nullopt);
+        sim.run([&] { return drain.order.size() == static_cast<std::size_t>(n); });
+        ASSERT_EQ(log.size(), static_cast<std::size_t>(n * planes));
+        std::vector<int> requests_of_row(static_cast<std::size_t>(n), 0);
+        for (const c::LoggedRequest& r : log) {
+          const std::uint64_t base = r.address >= 0x200000 ? 0x200000 : 0x100000;
+          const int row = static_cast<int>((r.address - base) / 64 - 1) / 3;  // token 3i+1 at base + 64 * token
+          ASSERT_GE(row, 0);
+          ASSERT_LT(row, n);
+          EXPECT_EQ(r.port, row % lanes) << "row " << row << " requested on port " << r.port;
+          ++requests_of_row[static_cast<std::size_t>(row)];
+          // the slot credit: row i goes out only once row i - buffer_rows was popped before this cycle
+          const auto behind = static_cast<std::size_t>(row) >= buffer_rows ? row - static_cast<int>(buffer_rows) : -1;
+          if (behind >= 0) {
+            EXPECT_LT(drain.popped_at[static_cast<std::size_t>(behind)], r.cycle)
+                << "row " << row << " requested (accepted in cycle " << r.cycle << ") before row " << behind
+                << " left its slot";
+          }
+        }
+        for (int i = 0; i < n; ++i) EXPECT_EQ(requests_of_row[static_cast<std::size_t>(i)], planes) << "row " << i;
+        for (int i = 0; i < n; ++i) EXPECT_EQ(drain.order[static_cast<std::size_t>(i)], i) << "rows leave in order";
+      }
+    }
+  }
+}
+
 TEST(RowFetcherTiming, LiveListGatesRows) {
   c::HbmConfig cfg;
   cfg.channels = 1;

@@ -756,6 +756,10 @@ class FetcherBench {
     const bool start = start_now();
     if (start) start_run();
     top_.start = start ? 1 : 0;
+    // between runs the job inputs may change before the next start (the core
+    // switches `count` and the planes between passes): the unit must hold
+    // `delivered` and stay idle
+    if (!start && !running() && cur_) put_bits(top_.count, 0, iw, rng_() % static_cast<unsigned>(s_.n_max + 1));
     if (sel_now()) {
       if (running() && sel_next_ == 0) sel_overlap_used_ = true;
       const SelAction& a = pending_->sel[sel_next_++];

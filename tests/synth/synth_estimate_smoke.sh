@@ -45,11 +45,17 @@ print(f"synth_estimate_smoke: qk_unit M=8 D=8: {e['lut']} LUT, {e['ff']} FF, {e[
 t = json.load(open(sys.argv[2]))["presets"]["spatten-1-8"]["modules"]["spatten_attention"]
 inv = t.get("memory_inventory") or {}
 names = {m["name"]: m for m in inv.get("memories", [])}
-want = ["u_core.khi_mem", "u_core.klo_mem", "u_core.vhi_mem", "u_core.vlo_mem"]
+# the key/value buffers: one bank per lane (spatten-1-8: 2), each plane memory
+# with one write port and one read port (the shape a block RAM takes)
+want = [f"u_core.g_bank[{j}].{m}" for j in range(2) for m in ("kmsb", "klsb", "vmsb", "vlsb")]
 if "error" in t or any(n not in names for n in want) or not inv.get("total_bits"):
     sys.exit(f"synth_estimate_smoke: spatten_attention parse/inventory incomplete in {sys.argv[2]}: "
              f"{t.get('error') or sorted(names)}")
-k = names["u_core.khi_mem"]
+ports = {n: (names[n]["wr_ports"], names[n]["rd_ports"]) for n in want}
+if any(p != (1, 1) for p in ports.values()):
+    sys.exit(f"synth_estimate_smoke: buffer banks are not single-port (write, read): {ports}")
+k = names["u_core.g_bank[0].kmsb"]
 print(f"synth_estimate_smoke: spatten_attention (spatten-1-8) parsed in {t['seconds']} s: {inv['count']} memories, "
-      f"{inv['total_bits']} bits; khi_mem {k['depth']} x {k['width']}, {k['rd_ports']} read / {k['wr_ports']} write ports")
+      f"{inv['total_bits']} bits; key bank 0 MSB plane {k['depth']} x {k['width']}, {k['rd_ports']} read / "
+      f"{k['wr_ports']} write port")
 PY

@@ -9,17 +9,21 @@
 //    `max_outstanding` requests in it or awaiting data. When started with a
 //    live-list address it first requests the id list, one transaction per
 //    request, and issues row i only once the chunk holding id i has arrived
-//    (chunks count in order). It issues a new row only while fewer than
-//    `buffer_rows` rows are in its output buffer (issued and not yet popped
-//    before this cycle). Every lane pops its own responses as they come;
+//    (chunks count in order). Row i (fetch index) belongs to lane i mod
+//    lanes, which requests all its planes: each lane writes only its own
+//    bank of the buffer (slot i mod buffer_rows). A lane issues its next row
+//    i only once the buffer slot is free: i - (rows popped before this
+//    cycle) < `buffer_rows`. Every lane pops its own responses as they come;
 //    rows are pushed to rows() in position order once all their planes
 //    arrived, in the cycle the last one is popped (valid to the consumer one
 //    cycle later). The key and value buffers are modelled by this credit:
 //    their capacity in rows (key_sram_bytes or value_sram_bytes over the
 //    largest row) and their two ports, the fetcher writing up to `lanes` beats
-//    per cycle and the MAC unit reading up to max(1, M/max_head_dim) rows per
-//    cycle; the banking is assumed to sustain both rates (no bank conflicts
-//    are modelled). The cycle-by-cycle order is stated at the class.
+//    per cycle (one per lane, each to its own bank) and the MAC unit reading
+//    up to max(1, M/max_head_dim) rows per cycle (consecutive slots: distinct
+//    banks when buffer_rows is a multiple of the lanes and the rows read per
+//    cycle are at most the lanes, as the RTL requires). The cycle-by-cycle
+//    order is stated at the class.
 //  MacUnit (qk_unit, pv_unit)
 //    With M multipliers laid out as max(1, M / Dmax) row slots (Dmax =
 //    max_head_dim) and a job of head dimension D: up to max(1, M / Dmax) rows
@@ -100,12 +104,15 @@ struct RequestSlot {
 //  2. rows whose planes all arrived are pushed to rows() in position order
 //     (valid to the consumer in t + 1);
 //  3. every lane's request slot offers its request to the port;
-//  4. lanes in index order whose slot is empty get the next request, if the
-//     lane has fewer than `max_outstanding` requests in its slot or awaiting
-//     a response: live-list chunks first (transaction-sized), then the planes
-//     of row i on consecutive lanes, row i only once its id is known and
-//     while fewer than `buffer_rows` rows are in the buffer (issued and not
-//     popped by the consumer before cycle t).
+//  4. lanes in index order whose slot is empty get a request, if the lane has
+//     fewer than `max_outstanding` requests in its slot or awaiting a
+//     response: the next live-list chunk while any is left (transaction-
+//     sized, to whichever lane comes), else the lane's own next request: the
+//     next plane of its row i (rows j, j + lanes, j + 2 lanes, ... on lane
+//     j; a row's planes in order on the same lane), a new row i only once its
+//     id is known and its buffer slot is free (i - rows popped by the
+//     consumer before cycle t < `buffer_rows`). Lanes do not wait for each
+//     other: rows are requested out of order across lanes.
 class RowFetcher final : public Component {
  public:
   /// Adds `lanes` ports named <name>0.. to `mem` with read data `beat_bytes` wide.
@@ -135,10 +142,7 @@ class RowFetcher final : public Component {
     positions_ = positions;
     count_ = count;
     planes_ = std::move(planes);
-    next_row_ = 0;
-    next_plane_ = 0;
     delivered_ = 0;
-    issued_rows_ = 0;
     base_pops_ = rows_.pops();
     chunks_total_ = 0;
     chunks_requested_ = 0;
@@ -153,6 +157,7 @@ class RowFetcher final : public Component {
     chunk_arrived_.assign(static_cast<std::size_t>(chunks_total_), false);
     planes_left_.assign(static_cast<std::size_t>(count), static_cast<int>(planes_.size()));
     lane_.assign(lanes_, Lane{});
+    for (std::size_t j = 0; j < lanes_; ++j) lane_[j].next_row = static_cast<int>(j);
     active_ = count > 0;
   }
   bool done() const { return !active_; }
@@ -181,7 +186,7 @@ class RowFetcher final : public Component {
       ids_ready_ = std::min(count_, chunks_in_order_ * ids_per_chunk());
     }
     // 2. rows in order
-    while (delivered_ < issued_rows_ && planes_left_[static_cast<std::size_t>(delivered_)] == 0) {
+    while (delivered_ < count_ && planes_left_[static_cast<std::size_t>(delivered_)] == 0) {
       rows_.push(now, position(delivered_));
       ++delivered_;
       did = true;
@@ -191,6 +196,7 @@ class RowFetcher final : public Component {
       if (lane_[j].slot.offer(mem_, ports_[j], now)) did = true;
     }
     // 4. fill empty slots, lanes in order
+    const std::uint64_t consumed = rows_.pops_before(now) - base_pops_;
     for (std::size_t j = 0; j < lanes_; ++j) {
       Lane& l = lane_[j];
       if (l.slot.valid || l.waiting.size() >= max_outstanding_) continue;
@@ -205,18 +211,17 @@ class RowFetcher final : public Component {
         did = true;
         continue;
       }
-      if (!can_issue_row(now)) break;
-      const int pos = position(next_row_);
-      const Plane& pl = planes_[static_cast<std::size_t>(next_plane_)];
+      if (!can_issue_row(l, consumed)) continue;
+      const int pos = position(l.next_row);
+      const Plane& pl = planes_[static_cast<std::size_t>(l.next_plane)];
       const auto token = static_cast<std::uint64_t>(tokens_[pos]);
       l.slot.fill(now, MemRequest{pl.base + token * pl.row_bytes, pl.row_bytes, pl.kind, false, 0});
-      l.waiting.push_back(Outstanding{next_row_, -1});
-      if (next_plane_ == 0) ++issued_rows_;
-      if (next_plane_ + 1 == static_cast<int>(planes_.size())) {
-        next_plane_ = 0;
-        ++next_row_;
+      l.waiting.push_back(Outstanding{l.next_row, -1});
+      if (l.next_plane + 1 == static_cast<int>(planes_.size())) {
+        l.next_plane = 0;
+        l.next_row += static_cast<int>(lanes_);
       } else {
-        ++next_plane_;
+        ++l.next_plane;
       }
       did = true;
     }
@@ -234,10 +239,10 @@ class RowFetcher final : public Component {
       if (v != kNever) next = std::min(next, std::max(now, v));
       if (l.slot.valid) next = std::min(next, std::max(now, l.slot.ready_at));  // offered every cycle
     }
-    const bool wants_to_issue = chunks_requested_ < chunks_total_ || can_issue_row(now);
-    if (wants_to_issue) {
-      for (const Lane& l : lane_)
-        if (!l.slot.valid && l.waiting.size() < max_outstanding_) return now;
+    const std::uint64_t consumed = rows_.pops_before(now) - base_pops_;
+    for (const Lane& l : lane_) {
+      const bool wants = chunks_requested_ < chunks_total_ || can_issue_row(l, consumed);
+      if (wants && !l.slot.valid && l.waiting.size() < max_outstanding_) return now;
     }
     return next;
   }
@@ -252,18 +257,21 @@ class RowFetcher final : public Component {
   struct Lane {
     RequestSlot slot;
     std::deque<Outstanding> waiting;  ///< in the slot or awaiting the response, in request order
+    int next_row = 0;                 ///< the lane's next fetch index (lane, lane + lanes, ...)
+    int next_plane = 0;               ///< its next plane
   };
 
   int ids_per_chunk() const { return mem_.config().transaction_bytes / static_cast<int>(kLiveIdBytes); }
   int position(int index) const {
     return positions_ != nullptr ? (*positions_)[static_cast<std::size_t>(index)] : index;
   }
-  bool can_issue_row(Cycle now) const {
-    if (next_row_ >= count_) return false;
-    if (position(next_row_) >= ids_ready_) return false;
-    // rows in the buffer: issued minus consumed before this cycle
-    const std::uint64_t consumed = rows_.pops_before(now) - base_pops_;
-    return next_plane_ > 0 || static_cast<std::uint64_t>(issued_rows_) - consumed < buffer_rows_;
+  /// The lane's next request may go out: its row exists, its id is known,
+  /// and (a new row) the row's buffer slot is free: the row buffer_rows
+  /// before it was popped by the consumer before this cycle.
+  bool can_issue_row(const Lane& l, std::uint64_t consumed) const {
+    if (l.next_row >= count_) return false;
+    if (position(l.next_row) >= ids_ready_) return false;
+    return l.next_plane > 0 || static_cast<std::uint64_t>(l.next_row) - consumed < buffer_rows_;
   }
 
   HbmMemory& mem_;
@@ -276,7 +284,7 @@ class RowFetcher final : public Component {
   const std::vector<int>* positions_ = nullptr;
   int count_ = 0;
   std::vector<Plane> planes_;
-  int next_row_ = 0, next_plane_ = 0, delivered_ = 0, issued_rows_ = 0;
+  int delivered_ = 0;
   std::uint64_t base_pops_ = 0;
   int chunks_total_ = 0, chunks_requested_ = 0, chunks_in_order_ = 0, ids_ready_ = 0;
   std::uint64_t live_addr_ = 0;
