@@ -165,7 +165,8 @@ module row_fetcher #(
   logic [IW-1:0] delivered_r;
   // each lane's own rows: fetch indices j, j + LANES, ... (LW bits: the index
   // past the last row may exceed N_MAX), the plane it requests next and the
-  // buffer slot of its row (index mod BUF_ROWS)
+  // buffer slot of its row (index mod BUF_ROWS, kept stepping beside the
+  // index so no divider is needed when BUF_ROWS is not a power of two)
   logic [LW-1:0] lane_row [LANES];
   logic [LANES-1:0] lane_plane;
   logic [SLW-1:0] lane_slot [LANES];
@@ -400,7 +401,7 @@ module row_fetcher #(
         lane_slot[j] <= n_lane_slot[j];
       end
       chunks_total <= c_chunks_total;
-      delivered_r <= start ? '0 : rows_done;
+      delivered_r <= delivered_next;
       // lanes: AR registers, queues, beats
       for (int j = 0; j < LANES; j++) begin
         logic [OW-1:0] cnt;

@@ -289,8 +289,10 @@ module spatten_attention_core #(
 
   // the banks and their read registers: a row with its planes joined
   // (msb * 2^l + lsb per word, the units' layout; the join is wiring), packed
-  // and written per lane: plain registers that synthesis folds into the
-  // memories' read ports
+  // and written per lane. Declared packed on purpose: Yosys folds a packed
+  // register loaded from a memory into the memory's read port (memory_dff),
+  // but not an unpacked array, which it takes for another memory (checked on
+  // a small module of the same coding; not yet on the synthesized top)
   logic [LANES-1:0][D_MAX*K_BITS-1:0] key_q;
   logic [LANES-1:0][D_MAX*V_BITS-1:0] value_q;
   for (genvar j = 0; j < LANES; j++) begin : g_bank

@@ -100,7 +100,7 @@ Activity HbmMemory::tick(Cycle now) {
   for (Port& p : ports_) {
     if (p.beat_now.valid) p.beat_now = Beat{};
     if (p.pending.empty()) continue;  // nothing to stream (and not streaming)
-    if (!p.streaming && !p.pending.empty() && p.pending.front().txns_left == 0) {
+    if (!p.streaming && p.pending.front().txns_left == 0) {
       const Pending& f = p.pending.front();
       p.streaming = true;
       p.stream_start = now;
