@@ -52,7 +52,9 @@
 #include "spatten/config.h"
 #include "spatten/dot.h"
 #include "spatten/fixed.h"
+#include "spatten/importance.h"
 #include "spatten/kernel/interface.h"
+#include "spatten/pruning.h"
 #include "spatten/quant.h"
 #include "spatten/requant.h"
 #include "spatten/softmax.h"
@@ -97,6 +99,10 @@ struct JobContext {
   int n;
   int head_dim;
   bool progressive;
+  bool accumulate;        ///< add the final probabilities to the token importance
+  bool decide;            ///< a cascade token decision, not a head job
+  bool clear_importance;  ///< zero the token importance first
+  int context_len, sink_tokens, recent_tokens;  ///< decision job: the protection rule
   int value_keep;
   std::uint32_t threshold_q16;
   golden::ScoreScale scale;
@@ -122,6 +128,12 @@ bool decode_job(const kif::JobDescriptor& d, JobContext& c) {
   c.n = static_cast<int>(d.n_live);
   c.head_dim = static_cast<int>(d.head_dim);
   c.progressive = (d.flags & kif::kFlagsProgressive) != 0u;
+  c.accumulate = (d.flags & kif::kFlagsAccumulate) != 0u;
+  c.decide = (d.flags & kif::kFlagsDecide) != 0u;
+  c.clear_importance = (d.flags & kif::kFlagsClearImportance) != 0u;
+  c.context_len = static_cast<int>(d.context_len);
+  c.sink_tokens = static_cast<int>(d.sink_tokens);
+  c.recent_tokens = static_cast<int>(d.recent_tokens);
   c.value_keep = static_cast<int>(d.value_keep);
   c.threshold_q16 = d.requant_threshold_q16;
   c.scale.mult = d.score_mult;
@@ -134,8 +146,9 @@ bool decode_job(const kif::JobDescriptor& d, JobContext& c) {
   c.query_off = d.query_offset;
   c.out_off = d.out_offset;
   c.status_off = d.status_offset;
-  return c.n >= 1 && c.n <= CONFIG_T::max_context && c.head_dim >= 1 && c.head_dim <= CONFIG_T::max_head_dim &&
-         c.scale.shift <= 62;
+  const bool n_ok = c.n >= 1 && c.n <= CONFIG_T::max_context;
+  if (c.decide) return n_ok;  // a decision job has no head
+  return n_ok && c.head_dim >= 1 && c.head_dim <= CONFIG_T::max_head_dim && c.scale.shift <= 62;
 }
 
 template <class CONFIG_T>
@@ -366,6 +379,42 @@ void value_pass(const kif::v_msb_t* v_msb, const kif::v_lsb_t* v_lsb, const std:
   store_stage<CONFIG_T>(out, c, flags, max_prob, msb_max_prob, kept_store, outs);
 }
 
+// ---------------------------------------------------------------- token importance
+/// Zeroes the whole importance memory (clear_importance).
+template <class CONFIG_T>
+void clear_importance(golden::ImportanceMemory importance) {
+IMPORTANCE_CLEAR:
+  for (int t = 0; t < CONFIG_T::max_context; ++t) {
+#pragma HLS PIPELINE II = 1
+    importance.words[t] = 0;
+  }
+}
+
+/// A cascade token decision: golden::prune_tokens over the live list with the
+/// on-chip importance; the kept ids (ascending) go to out at out_off, their
+/// count to the status record.
+template <class CONFIG_T>
+void decide_job(const kif::meta_t* meta, kif::out_t* out, const JobContext& c, golden::ImportanceMemory importance) {
+  std::uint32_t live[golden::dim(CONFIG_T::max_context)];
+  std::uint32_t kept_ids[golden::dim(CONFIG_T::max_context)];
+  // static: the candidate buffers are memories of the kernel, not stack
+  static golden::TokenPruneScratch<CONFIG_T::max_context> scratch;
+  read_live<CONFIG_T>(meta, c, live);
+  const golden::TokenPruneParams p = {c.value_keep, c.context_len, c.sink_tokens, c.recent_tokens};
+  const int kept = golden::prune_tokens<CONFIG_T::max_context>(live, c.n, importance, p, kept_ids, scratch);
+DECIDE_OUT:
+  for (int j = 0; j < CONFIG_T::max_context; ++j) {
+#pragma HLS PIPELINE II = 1
+    if (j >= kept) break;
+    out[static_cast<std::uint64_t>(c.out_off) + static_cast<std::uint64_t>(j)] = static_cast<kif::out_t>(kept_ids[j]);
+  }
+  const std::uint64_t s = c.status_off;
+  out[s + kif::StatusIndex::flags] = 0;
+  out[s + kif::StatusIndex::max_prob] = 0;
+  out[s + kif::StatusIndex::msb_max_prob] = 0;
+  out[s + kif::StatusIndex::values_kept] = static_cast<kif::out_t>(kept);
+}
+
 // ---------------------------------------------------------------- the job
 template <class CONFIG_T>
 void reject_job(kif::out_t* out, std::uint32_t status_off) {
@@ -378,12 +427,18 @@ void reject_job(kif::out_t* out, std::uint32_t status_off) {
 
 template <class CONFIG_T>
 void run_job(const kif::k_msb_t* k_msb, const kif::k_lsb_t* k_lsb, const kif::v_msb_t* v_msb,
-             const kif::v_lsb_t* v_lsb, const kif::meta_t* meta, kif::out_t* out, std::uint64_t desc_word) {
+             const kif::v_lsb_t* v_lsb, const kif::meta_t* meta, kif::out_t* out, std::uint64_t desc_word,
+             golden::ImportanceMemory importance) {
   kif::JobDescriptor d;
   read_descriptor<CONFIG_T>(meta, desc_word, d);
   JobContext c;
   if (!decode_job<CONFIG_T>(d, c)) {
     reject_job<CONFIG_T>(out, c.status_off);
+    return;
+  }
+  if (c.clear_importance) clear_importance<CONFIG_T>(importance);
+  if (c.decide) {
+    decide_job<CONFIG_T>(meta, out, c, importance);
     return;
   }
   std::int32_t q[golden::dim(CONFIG_T::max_head_dim)];
@@ -412,6 +467,7 @@ SCORE_PASSES:
   const bool exact_v = golden::value_rows_exact<CONFIG_T>(c.progressive, refetch);
   const std::uint32_t flags = refetch ? kif::kStatusLsbRefetched : 0u;
   value_pass<CONFIG_T>(v_msb, v_lsb, prob, live, c, exact_v, flags, row.max_prob, msb_max_prob, out);
+  if (c.accumulate) golden::accumulate_token_importance<CONFIG_T::max_context>(importance, live, prob, c.n);
 }
 
 /// The kernel body for one preset; the extern "C" tops (spatten_attention.cpp)
@@ -420,12 +476,17 @@ template <class CONFIG_T>
 void attention_top(const kif::k_msb_t* k_msb, const kif::k_lsb_t* k_lsb, const kif::v_msb_t* v_msb,
                    const kif::v_lsb_t* v_lsb, const kif::meta_t* meta, kif::out_t* out, kif::num_jobs_t num_jobs,
                    kif::desc_offset_t desc_offset) {
+  // SpAtten's token importance lives on chip from call to call (until a job
+  // clears it): a static array is a memory of the kernel that keeps its
+  // contents, in C simulation as on the board
+  static std::uint64_t importance_words[golden::dim(CONFIG_T::max_context)];
+  const golden::ImportanceMemory importance = {importance_words, CONFIG_T::max_context};
 JOB_LOOP:
   for (kif::num_jobs_t j = 0; j < num_jobs; ++j) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 1024 avg = 32
     const std::uint64_t word = static_cast<std::uint64_t>(desc_offset) +
                                static_cast<std::uint64_t>(j) * static_cast<std::uint64_t>(kif::kDescriptorWords);
-    run_job<CONFIG_T>(k_msb, k_lsb, v_msb, v_lsb, meta, out, word);
+    run_job<CONFIG_T>(k_msb, k_lsb, v_msb, v_lsb, meta, out, word, importance);
   }
 }
 

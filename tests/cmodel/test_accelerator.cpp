@@ -313,3 +313,211 @@ TEST(CycleModelJobs, ParameterSweepKeepsValuesAndBounds) {
     }
   }
 }
+
+// ---------------------------------------------------------------------------
+// Token importance in the kernel's jobs (accelerator.h: clear, accumulate,
+// decision). The expected cycles are written here from the definition, not
+// from the model's helper.
+namespace {
+
+/// Cycles of a pass over `live` through importance rows of P words, counted
+/// as a set of rows per aligned group of P positions.
+std::uint64_t rows_by_groups(const std::vector<int>& live, int P) {
+  std::uint64_t cycles = 0;
+  for (std::size_t g0 = 0; g0 < live.size(); g0 += static_cast<std::size_t>(P)) {
+    std::vector<int> rows;
+    for (std::size_t i = g0; i < std::min(live.size(), g0 + static_cast<std::size_t>(P)); ++i) rows.push_back(live[i] / P);
+    std::sort(rows.begin(), rows.end());
+    cycles += static_cast<std::uint64_t>(std::unique(rows.begin(), rows.end()) - rows.begin());
+  }
+  return cycles;
+}
+
+std::vector<const char*> importance_presets() { return {"spatten-1-8", "alveo-u55c"}; }
+
+}  // namespace
+
+TEST(CycleModelImportance, AccumulateAddsTheFinalRowAfterTheValuePass) {
+  const std::uint64_t seed = spatten::test::test_seed();
+  std::mt19937_64 rng(seed);
+  for (const char* preset : importance_presets()) {
+    for (int P : {16, 5, 1}) {  // the preset's lanes, a non-power of two, one
+      c::AccelParams p = preset_params(preset);
+      p.topk_parallelism = P;
+      for (double keep : {1.0, 0.3, 0.05}) {
+        const JobData d(300, 64, rng, keep);
+        c::HeadJobSpec plain = d.spec();
+        plain.value_keep = d.n() / 2;
+        c::HeadJobSpec acc = plain;
+        acc.accumulate = true;
+        c::Accelerator a0(p, true), a1(p, true);
+        const c::HeadJobOutcome o0 = a0.run_head(plain);
+        const c::HeadJobOutcome o1 = a1.run_head(acc);
+        const std::string what = std::string(preset) + " P " + std::to_string(P) + " keep " + std::to_string(keep) +
+                                 " SPATTEN_SEED=" + std::to_string(seed);
+        const std::uint64_t rows = rows_by_groups(d.live, P);
+        ASSERT_EQ(o1.out, o0.out) << what;
+        EXPECT_EQ(o1.pv_done, o0.pv_done) << what << ": everything before the phase is unchanged";
+        EXPECT_EQ(o1.accumulate_start, o1.pv_done + 1) << what;
+        EXPECT_EQ(o1.accumulate_done - o1.accumulate_start + 1, rows + c::kImportanceLatency) << what;
+        EXPECT_EQ(o1.end - o0.end, rows + c::kImportanceLatency) << what;
+        EXPECT_EQ(o0.accumulate_start, c::kNever) << what;
+        // values: the final probabilities at the live ids, nothing elsewhere
+        std::vector<std::uint64_t> expect(static_cast<std::size_t>(Cfg::max_context), 0);
+        for (int i = 0; i < d.n(); ++i)
+          expect[static_cast<std::size_t>(d.live[static_cast<std::size_t>(i)])] += o1.prob[static_cast<std::size_t>(i)];
+        EXPECT_EQ(a1.token_importance(), expect) << what;
+        EXPECT_TRUE(std::all_of(a0.token_importance().begin(), a0.token_importance().end(),
+                                [](std::uint64_t w) { return w == 0; }))
+            << what << ": a job without the flag must not touch the importance";
+        // a dense list costs about n / P rows, a sparse one up to n
+        EXPECT_GE(rows, static_cast<std::uint64_t>((d.n() + P - 1) / P)) << what;
+        EXPECT_LE(rows, static_cast<std::uint64_t>(d.n())) << what;
+      }
+    }
+  }
+}
+
+TEST(CycleModelImportance, ClearTakesARowPerCycleAndKeepsNothing) {
+  std::mt19937_64 rng(spatten::test::test_seed());
+  for (const char* preset : importance_presets()) {
+    const c::AccelParams p = preset_params(preset);
+    const int P = p.topk_parallelism;
+    const JobData d(100, 64, rng);
+    c::HeadJobSpec s = d.spec();
+    s.accumulate = true;
+    c::Accelerator a(p, true);
+    const c::HeadJobOutcome first = a.run_head(s);
+    const c::HeadJobOutcome second = a.run_head(s);  // importance doubles
+    for (int i = 0; i < d.n(); ++i)
+      EXPECT_EQ(a.token_importance()[static_cast<std::size_t>(d.live[static_cast<std::size_t>(i)])],
+                2u * first.prob[static_cast<std::size_t>(i)])
+          << preset;
+    s.clear_importance = true;
+    const c::HeadJobOutcome cleared = a.run_head(s);  // back to one job's worth
+    std::vector<std::uint64_t> expect(static_cast<std::size_t>(Cfg::max_context), 0);
+    for (int i = 0; i < d.n(); ++i)
+      expect[static_cast<std::size_t>(d.live[static_cast<std::size_t>(i)])] = cleared.prob[static_cast<std::size_t>(i)];
+    EXPECT_EQ(a.token_importance(), expect) << preset;
+    const auto clear_rows = static_cast<c::Cycle>((Cfg::max_context + P - 1) / P);
+    EXPECT_EQ((cleared.end - cleared.start) - (second.end - second.start), clear_rows) << preset;
+    EXPECT_EQ(second.end - second.start, first.end - first.start) << preset;
+  }
+}
+
+TEST(CycleModelImportance, DecisionKeepsGoldensIdsWithItsPhaseTimes) {
+  const std::uint64_t seed = spatten::test::test_seed();
+  std::mt19937_64 rng(seed);
+  for (const char* preset : importance_presets()) {
+    const c::AccelParams p = preset_params(preset);
+    const int P = p.topk_parallelism;
+    c::Accelerator a(p, true);
+    // importance from two heads over different lists
+    const JobData d1(3000, 64, rng, 0.9), d2(3000, 64, rng, 0.5);
+    c::HeadJobSpec s1 = d1.spec(), s2 = d2.spec();
+    s1.accumulate = s2.accumulate = true;
+    s1.clear_importance = true;
+    a.run_head(s1);
+    a.run_head(s2);
+    const std::vector<std::uint64_t> imp = a.token_importance();
+    for (int keep : {0, 7, 1000, 2500, 5000}) {
+      const std::vector<int>& live = d1.live;
+      c::DecisionJobSpec j;
+      j.n = static_cast<int>(live.size());
+      j.keep = keep;
+      j.context_len = 3000;
+      j.sink_tokens = 4;
+      j.recent_tokens = 16;
+      j.live = live.data();
+      j.desc_addr = 0x100000;
+      j.live_addr = 0x300000;
+      j.out_addr = 0x500000;
+      j.status_addr = 0x600000;
+      std::vector<c::LoggedRequest> log;
+      a.memory().set_request_log(&log);
+      const c::DecisionOutcome o = a.run_decision(j);
+      a.memory().set_request_log(nullptr);
+      const std::string what = std::string(preset) + " keep " + std::to_string(keep) + " SPATTEN_SEED=" + std::to_string(seed);
+      // ids: the protected ones and the most important others (ties: lower id)
+      std::vector<int> prot, cand;
+      for (int t : live) (t < 4 || t >= 3000 - 16 ? prot : cand).push_back(t);
+      std::stable_sort(cand.begin(), cand.end(), [&](int x, int y) {
+        return imp[static_cast<std::size_t>(x)] > imp[static_cast<std::size_t>(y)];
+      });
+      std::vector<int> expect = prot;
+      if (keep >= j.n) {
+        expect = live;
+      } else {
+        const int k = std::clamp(keep - static_cast<int>(prot.size()), 0, static_cast<int>(cand.size()));
+        expect.insert(expect.end(), cand.begin(), cand.begin() + k);
+        std::sort(expect.begin(), expect.end());
+      }
+      ASSERT_EQ(o.kept, expect) << what;
+      // phases: gather right after the live list, then top-k, emit, output
+      EXPECT_EQ(o.topk_start == c::kNever ? o.emit_start : o.topk_start,
+                o.gather_start + rows_by_groups(live, P) + c::kImportanceLatency)
+          << what;
+      if (o.topk_start != c::kNever) {
+        EXPECT_EQ(o.emit_start - o.topk_start, c::Accelerator::topk_cycles(o.stats)) << what;
+      }
+      // the engine runs only when it has a choice to make among the candidates
+      const bool choice = keep < j.n && keep > static_cast<int>(prot.size());
+      EXPECT_EQ(o.topk_start != c::kNever, choice) << what;
+      EXPECT_EQ(o.output_start - o.emit_start, static_cast<c::Cycle>((j.n + P - 1) / P) + c::kEmitLatency) << what;
+      // DRAM: descriptor, the list in whole transactions, the ids in bursts, the status
+      std::uint64_t list_bytes = 0, id_bytes = 0;
+      int id_writes = 0, status_writes = 0;
+      for (const c::LoggedRequest& r : log) {
+        if (!r.write && r.address >= 0x300000 && r.address < 0x400000) list_bytes += r.bytes;
+        if (r.write && r.address >= 0x500000 && r.address < 0x600000) {
+          EXPECT_LE(r.bytes, c::kMaxBurstBytes) << what;
+          EXPECT_EQ(r.address, 0x500000u + id_bytes) << what << ": bursts in order";
+          id_bytes += r.bytes;
+          ++id_writes;
+        }
+        if (r.write && r.address == 0x600000) ++status_writes;
+      }
+      EXPECT_EQ(list_bytes, (live.size() * 4 + 31) / 32 * 32) << what;
+      EXPECT_EQ(id_bytes, (o.kept.size() * 4 + 31) / 32 * 32) << what;
+      EXPECT_EQ(id_writes, static_cast<int>((id_bytes + c::kMaxBurstBytes - 1) / c::kMaxBurstBytes)) << what;
+      EXPECT_EQ(status_writes, 1) << what;
+      EXPECT_EQ(a.token_importance(), imp) << what << ": a decision leaves the importance alone";
+    }
+  }
+}
+
+TEST(CycleModelImportance, IdleSkippingMatchesTickingThroughAccumulateClearAndDecisions) {
+  std::mt19937_64 rng(spatten::test::test_seed());
+  for (const char* preset : importance_presets()) {
+    const c::AccelParams p = preset_params(preset);
+    const JobData d(700, 64, rng, 0.6);
+    c::HeadJobSpec s = d.spec();
+    s.accumulate = true;
+    s.clear_importance = true;
+    c::DecisionJobSpec j;
+    j.n = d.n();
+    j.keep = d.n() / 3;
+    j.context_len = 700;
+    j.sink_tokens = 1;
+    j.recent_tokens = 3;
+    j.live = d.live.data();
+    j.out_addr = 0x500000;
+    j.status_addr = 0x600000;
+    std::vector<c::Cycle> ends[2];
+    std::vector<std::vector<int>> kept[2];
+    for (int skip = 0; skip < 2; ++skip) {
+      c::Accelerator a(p, skip == 1);
+      ends[skip].push_back(a.run_head(s).end);
+      const c::DecisionOutcome o = a.run_decision(j);
+      ends[skip].push_back(o.end);
+      kept[skip].push_back(o.kept);
+      j.clear_importance = true;  // a decision on zeros: the tie rule
+      const c::DecisionOutcome z = a.run_decision(j);
+      j.clear_importance = false;
+      ends[skip].push_back(z.end);
+      kept[skip].push_back(z.kept);
+    }
+    EXPECT_EQ(ends[0], ends[1]) << preset;
+    EXPECT_EQ(kept[0], kept[1]) << preset;
+  }
+}

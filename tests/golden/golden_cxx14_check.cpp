@@ -15,7 +15,13 @@ template void cascade_layer<Cfg, 16, 16>(CascadeState<Cfg, 16, 16>&, const Casca
                                           std::int32_t*, CascadeScratch<Cfg, 16>&,
                                           LayerReport<Cfg::max_query_heads>&);
 template int topk_select<std::uint32_t, 1024>(const std::uint32_t*, int, int, int*);
-template int prune_tokens<1024>(const int*, int, const std::uint64_t*, const TokenPruneParams&, int*,
-                                TokenPruneScratch<1024>&, TopkStats*);
+template int prune_tokens<1024, int, const std::uint64_t*>(const int*, int, const std::uint64_t* const&,
+                                                           const TokenPruneParams&, int*, TokenPruneScratch<1024>&,
+                                                           TopkStats*);
+template int prune_tokens<1024, std::uint32_t, ImportanceMemory>(const std::uint32_t*, int, const ImportanceMemory&,
+                                                                 const TokenPruneParams&, std::uint32_t*,
+                                                                 TokenPruneScratch<1024>&, TopkStats*);
+template void accumulate_token_importance<1024, std::uint32_t>(ImportanceMemory, const std::uint32_t*,
+                                                               const std::uint32_t*, int);
 }  // namespace golden
 }  // namespace spatten

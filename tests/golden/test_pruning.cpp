@@ -566,6 +566,46 @@ TEST(PruneTokens, RandomPropertiesAndBruteForce) {
   EXPECT_GT(checked_prunes, 100);  // the sweep really exercised the top-k path
 }
 
+// The kernel's importance memory (ImportanceMemory): ids beyond its capacity
+// read 0 in a decision and take no adds, the same as a longer memory whose
+// words past the capacity stay 0.
+TEST(PruneTokens, ImportanceMemoryReadsZeroBeyondItsCapacity) {
+  const std::uint64_t seed = spatten::test::test_seed();
+  std::mt19937_64 rng(seed);
+  constexpr int kCap = 40, kIds = 64, kMax = 64;
+  auto scratch = std::make_unique<g::TokenPruneScratch<kMax>>();
+  int checked = 0;
+  for (int iter = 0; iter < 300; ++iter) {
+    std::vector<std::uint64_t> words(kCap), padded(kIds, 0);
+    for (int t = 0; t < kCap; ++t) padded[static_cast<std::size_t>(t)] = words[static_cast<std::size_t>(t)] = rng() % 9;
+    std::vector<int> live;
+    for (int t = 0; t < kIds; ++t)
+      if (rng() % 3 != 0) live.push_back(t);
+    if (live.empty()) live.push_back(kIds - 1);
+    const int n = static_cast<int>(live.size());
+    const int keep = static_cast<int>(rng() % static_cast<std::uint64_t>(n + 1));
+    const int sinks = static_cast<int>(rng() % 4), recent = static_cast<int>(rng() % 4);
+    // accumulate: the adds past the capacity are dropped
+    std::vector<std::uint32_t> prob(live.size());
+    for (auto& p : prob) p = static_cast<std::uint32_t>(rng() % 5);
+    const g::ImportanceMemory mem{words.data(), kCap};
+    g::accumulate_token_importance<kMax>(mem, live.data(), prob.data(), n);
+    for (int i = 0; i < n; ++i)
+      if (live[static_cast<std::size_t>(i)] < kCap) padded[static_cast<std::size_t>(live[static_cast<std::size_t>(i)])] += prob[static_cast<std::size_t>(i)];
+    for (int t = 0; t < kCap; ++t)
+      ASSERT_EQ(words[static_cast<std::size_t>(t)], padded[static_cast<std::size_t>(t)]) << "SPATTEN_SEED=" << seed;
+    // decision: ids >= kCap read 0 (the context is longer than the memory, so they can be unprotected)
+    std::vector<int> out(live.size());
+    const g::TokenPruneParams p{keep, kIds + 10, sinks, recent};
+    const int k = g::prune_tokens<kMax>(live.data(), n, mem, p, out.data(), *scratch);
+    out.resize(static_cast<std::size_t>(k));
+    ASSERT_EQ(out, brute_prune_tokens(live, padded, keep, kIds + 10, sinks, recent))
+        << "SPATTEN_SEED=" << seed << " iteration " << iter;
+    checked += k < n ? 1 : 0;
+  }
+  EXPECT_GT(checked, 100);
+}
+
 // ---------------------------------------------------------------------------
 // prune_heads
 // ---------------------------------------------------------------------------

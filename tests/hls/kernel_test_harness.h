@@ -79,6 +79,8 @@ struct JobSpec {
   golden::HeadJob job;
   int expect_refetch = -1;  ///< progressive jobs: 1 / 0 the case the job is meant to cover, -1 unset
   bool rejected = false;    ///< written with head_dim 0: the kernel must reject the descriptor
+  std::uint16_t extra_flags = 0;  ///< accumulate / decide / clear_importance (kif::kFlags*)
+  int context_len = 0, sink_tokens = 0, recent_tokens = 0;  ///< decision jobs
   std::uint32_t live_off = 0, query_off = 0, out_off = 0, status_off = 0;
 };
 
@@ -285,7 +287,10 @@ class KernelHarness {
       kif::JobDescriptor d;
       d.n_live = static_cast<std::uint32_t>(j.job.n);
       d.head_dim = static_cast<std::uint16_t>(j.rejected ? 0 : head_dim_);
-      d.flags = j.job.progressive ? static_cast<std::uint16_t>(kif::kFlagsProgressive) : std::uint16_t{0};
+      d.flags = static_cast<std::uint16_t>((j.job.progressive ? kif::kFlagsProgressive : 0u) | j.extra_flags);
+      d.context_len = static_cast<std::uint32_t>(j.context_len);
+      d.sink_tokens = static_cast<std::uint32_t>(j.sink_tokens);
+      d.recent_tokens = static_cast<std::uint32_t>(j.recent_tokens);
       d.value_keep = static_cast<std::uint32_t>(j.job.value_keep);
       d.requant_threshold_q16 = j.job.requant_threshold_q16;
       d.score_mult = static_cast<std::uint16_t>(j.job.scale.mult);
@@ -303,7 +308,8 @@ class KernelHarness {
       for (std::int32_t w : j.q) mem_.meta.push_back(static_cast<std::uint32_t>(w));
       j.out_off = out_pos;
       d.out_offset = out_pos;
-      out_pos += static_cast<std::uint32_t>(head_dim_) + 1;  // one guard word
+      // the output, or a decision's kept ids (at most n), and one guard word
+      out_pos += static_cast<std::uint32_t>((j.extra_flags & kif::kFlagsDecide) != 0 ? j.job.n : head_dim_) + 1;
       j.status_off = out_pos;
       d.status_offset = out_pos;
       out_pos += kif::kStatusWords + layout_.io.status_gap;

@@ -65,7 +65,9 @@ TEST(KernelInterface, DescriptorRoundTripsThroughBytes) {
     kif::JobDescriptor d;
     std::uint32_t* fields[] = {&d.n_live, nullptr, nullptr, &d.value_keep, &d.requant_threshold_q16, nullptr, nullptr,
                                &d.k_msb_offset, &d.k_lsb_offset, &d.v_msb_offset, &d.v_lsb_offset, &d.live_offset,
-                               &d.query_offset, &d.out_offset, &d.status_offset};
+                               &d.query_offset, &d.out_offset, &d.status_offset, &d.context_len, &d.sink_tokens,
+                               &d.recent_tokens};
+    static_assert(sizeof(fields) / sizeof(fields[0]) == kif::kNumDescriptorFields, "a pointer per field");
     for (int f = 0; f < kif::kNumDescriptorFields; ++f) {
       const int bits = kif::kDescriptorFields[f].bits;
       raw[f] = static_cast<std::uint32_t>(rng()) & (bits == 32 ? 0xFFFFFFFFu : ((1u << bits) - 1u));
@@ -91,6 +93,9 @@ TEST(KernelInterface, DescriptorRoundTripsThroughBytes) {
     ASSERT_EQ(e.flags, d.flags);
     ASSERT_EQ(e.score_shift, d.score_shift);
     ASSERT_EQ(e.status_offset, d.status_offset);
+    ASSERT_EQ(e.context_len, d.context_len);
+    ASSERT_EQ(e.sink_tokens, d.sink_tokens);
+    ASSERT_EQ(e.recent_tokens, d.recent_tokens);
   }
   kif::JobDescriptor big;
   big.head_dim = 512;  // 9 bits

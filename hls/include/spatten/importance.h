@@ -26,6 +26,28 @@ TOKEN_IMPORTANCE:
   }
 }
 
+/// The accelerator's on-chip token importance: `capacity` words (max_context).
+/// An id outside it reads 0, and adding to it adds nothing, so a bad id in a
+/// live list cannot reach another token's word.
+struct ImportanceMemory {
+  std::uint64_t* words;
+  int capacity;
+  std::uint64_t operator[](long long token) const {
+    return token >= 0 && token < capacity ? words[token] : std::uint64_t{0};
+  }
+};
+
+/// importance[live[i]] += prob[i] for i in [0, n), ids outside the memory skipped.
+template <int MAX, class ID>
+void accumulate_token_importance(ImportanceMemory importance, const ID* live, const std::uint32_t* prob, int n) {
+TOKEN_IMPORTANCE_CAPPED:
+  for (int i = 0; i < MAX; ++i) {
+    if (i >= n) break;
+    const long long t = static_cast<long long>(live[i]);
+    if (t >= 0 && t < importance.capacity) importance.words[t] += prob[i];
+  }
+}
+
 /// sum_d |out[d]| of one query head's output (out_bits <= 32, so |out| < 2^31).
 template <int MAX_DIM>
 std::uint64_t head_output_magnitude(const std::int32_t* out, int head_dim) {

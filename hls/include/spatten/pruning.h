@@ -88,10 +88,11 @@ struct TokenPruneScratch {
 };
 
 /// One cascade token-pruning decision. live[0..n) ascending token ids;
-/// importance indexed by token id. Writes the surviving ids (ascending) to
+/// importance indexed by token id (an array, or anything with operator[] such
+/// as the kernel's ImportanceMemory). Writes the surviving ids (ascending) to
 /// out_live (may alias live) and returns their count.
-template <int MAX>
-int prune_tokens(const int* live, int n, const std::uint64_t* importance, const TokenPruneParams& p, int* out_live,
+template <int MAX, class ID, class IMPORTANCE>
+int prune_tokens(const ID* live, int n, const IMPORTANCE& importance, const TokenPruneParams& p, ID* out_live,
                  TokenPruneScratch<MAX>& scratch, TopkStats* stats = nullptr) {
   if (stats != nullptr) {
     const int lanes = stats->lanes;
@@ -111,7 +112,7 @@ int prune_tokens(const int* live, int n, const std::uint64_t* importance, const 
 PRUNE_GATHER:
   for (int i = 0; i < MAX; ++i) {
     if (i >= n) break;
-    if (token_protected(live[i], p.context_len, p.sink_tokens, p.recent_tokens)) {
+    if (token_protected(static_cast<int>(live[i]), p.context_len, p.sink_tokens, p.recent_tokens)) {
       ++n_protected;
     } else {
       scratch.cand_importance[n_cand++] = importance[live[i]];
@@ -126,8 +127,8 @@ PRUNE_GATHER:
 PRUNE_MERGE:
   for (int i = 0; i < MAX; ++i) {
     if (i >= n) break;
-    const int t = live[i];
-    if (token_protected(t, p.context_len, p.sink_tokens, p.recent_tokens)) {
+    const ID t = live[i];
+    if (token_protected(static_cast<int>(t), p.context_len, p.sink_tokens, p.recent_tokens)) {
       out_live[out++] = t;
     } else {
       if (sel_ptr < n_sel && scratch.cand_selected[sel_ptr] == cand_ord) {

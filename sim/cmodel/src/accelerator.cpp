@@ -21,6 +21,19 @@ std::uint32_t row_bytes(int words, int bits, int transaction_bytes) {
   return static_cast<std::uint32_t>(ceil_div(raw, tb) * tb);
 }
 
+std::uint64_t importance_row_cycles(const int* live, int n, int P) {
+  std::uint64_t cycles = 0;
+  for (int g = 0; g < n; g += P) {
+    std::uint64_t prev = 0;
+    for (int i = g; i < std::min(n, g + P); ++i) {
+      const std::uint64_t row = static_cast<std::uint32_t>(live[i]) / static_cast<std::uint32_t>(P);
+      if (i == g || row != prev) ++cycles;
+      prev = row;
+    }
+  }
+  return cycles;
+}
+
 Cycle Accelerator::topk_cycles(const golden::TopkStats& stats) {
   if (stats.passes == 0) return 0;
   const auto lanes = static_cast<std::uint64_t>(std::max(1, stats.lanes));
@@ -45,6 +58,7 @@ struct Accelerator::Units {
                 Cfg::max_head_dim),
         softmax_unit("softmax_unit", p.topk_parallelism),
         topk_engine("topk_engine", 1),
+        importance_unit("importance_unit", 1),
         output_stage("output_stage", std::max(1, p.pv_multipliers)),
         controller_port(hbm.add_port("job_controller", 4, 4, beat_bytes(p))),
         controller("job_controller", hbm, controller_port) {
@@ -53,6 +67,7 @@ struct Accelerator::Units {
     sim.add(qk_unit);
     sim.add(softmax_unit);
     sim.add(topk_engine);
+    sim.add(importance_unit);
     sim.add(value_fetcher);
     sim.add(pv_unit);
     sim.add(output_stage);
@@ -78,6 +93,20 @@ struct Accelerator::Units {
 
   void run_until(const std::function<bool()>& done) { sim.run(done); }
 
+  /// Runs `cycles` cycles of `unit` (a timed phase); nothing when 0.
+  void timed(CollectUnit& unit, Cycle cycles) {
+    if (cycles == 0) return;
+    bool done = false;
+    unit.start(sim.now(), nullptr, 0, cycles, [&] { done = true; });
+    sim.run([&] { return done; });
+  }
+  /// Zeroes the token importance: a row of P words per cycle.
+  void clear_importance(int P) {
+    std::fill(importance.begin(), importance.end(), 0);
+    timed(importance_unit, ceil_div(static_cast<std::uint64_t>(Cfg::max_context), static_cast<std::uint64_t>(P)));
+  }
+  golden::ImportanceMemory importance_memory() { return golden::ImportanceMemory{importance.data(), Cfg::max_context}; }
+
   Simulator sim;
   HbmMemory hbm;
   std::vector<int> lanes;
@@ -87,6 +116,7 @@ struct Accelerator::Units {
   MacUnit pv_unit;
   CollectUnit softmax_unit;
   CollectUnit topk_engine;
+  CollectUnit importance_unit;
   CollectUnit output_stage;
   int controller_port;
   MemoryClient controller;
@@ -95,6 +125,10 @@ struct Accelerator::Units {
   /// the value top-k's candidate buffers, allocated once
   std::unique_ptr<golden::TopkScratch<std::uint32_t, Cfg::max_context>> topk_scratch =
       std::make_unique<golden::TopkScratch<std::uint32_t, Cfg::max_context>>();
+  /// the token importance memory (kept from job to job) and a decision's buffers
+  std::vector<std::uint64_t> importance = std::vector<std::uint64_t>(static_cast<std::size_t>(Cfg::max_context), 0);
+  std::unique_ptr<golden::TokenPruneScratch<Cfg::max_context>> prune_scratch =
+      std::make_unique<golden::TokenPruneScratch<Cfg::max_context>>();
 };
 
 namespace {
@@ -137,6 +171,7 @@ HeadJobOutcome Accelerator::run_head(const HeadJobSpec& job) {
 
   // descriptor, then the query (its address is in the descriptor)
   u.controller_requests({MemRequest{job.desc_addr, kDescriptorBytes, DramKind::kMeta, false, 0}});
+  if (job.clear_importance) u.clear_importance(P);
   u.controller_requests({MemRequest{job.q_addr, row_bytes(D, job.q_bits, tb), DramKind::kQ, false, 1}});
 
   std::vector<std::int32_t> logit(static_cast<std::size_t>(n));
@@ -199,8 +234,9 @@ HeadJobOutcome Accelerator::run_head(const HeadJobSpec& job) {
   }
   o.result.lsb_refetched = refetch;
   o.result.max_prob = row.max_prob;
-  // token importance rides along the normalize pass
-  u.ops.importance_adds += static_cast<std::uint64_t>(n);
+  // token importance rides along the normalize pass (the trace-driven model;
+  // a kernel job with `accumulate` counts its adds in its own phase)
+  if (!job.accumulate) u.ops.importance_adds += static_cast<std::uint64_t>(n);
 
   // value top-k
   o.value_sel.resize(static_cast<std::size_t>(n));
@@ -234,6 +270,13 @@ HeadJobOutcome Accelerator::run_head(const HeadJobSpec& job) {
   u.output_stage.start(u.sim.now(), &u.pv_unit.results(), kept, 1, [&] { pv_done = true; });
   u.run_until([&] { return pv_done; });
   if (kept > 0) o.pv_done = u.sim.now() - 1;
+  if (job.accumulate) {
+    o.accumulate_start = u.sim.now();
+    golden::accumulate_token_importance<Cfg::max_context>(u.importance_memory(), job.live, prob.data(), n);
+    u.timed(u.importance_unit, importance_row_cycles(job.live, n, P) + kImportanceLatency);
+    o.accumulate_done = u.sim.now() - 1;
+    u.ops.importance_adds += static_cast<std::uint64_t>(n);
+  }
   o.out.resize(static_cast<std::size_t>(D));
   golden::pv_finish<Cfg>(acc.data(), D, o.out.data());
   // head importance: sum_d |out[d]| (golden::head_output_magnitude), D adds
@@ -270,6 +313,54 @@ void Accelerator::run_cascade_topk(const TopkJobSpec& job) {
                                       DramKind::kMeta, true, 3}});
   }
 }
+
+DecisionOutcome Accelerator::run_decision(const DecisionJobSpec& job) {
+  if (job.n < 1 || job.n > Cfg::max_context) throw std::invalid_argument("decision job: n out of range");
+  Units& u = *u_;
+  const int n = job.n;
+  const int P = params_.topk_parallelism;
+  const auto tb = static_cast<std::uint64_t>(params_.hbm.transaction_bytes);
+  DecisionOutcome o;
+  o.start = u.sim.now();
+  ++u.topk_events;
+  u.controller_requests({MemRequest{job.desc_addr, kDescriptorBytes, DramKind::kMeta, false, 0}});
+  if (job.clear_importance) u.clear_importance(P);
+  // live: the list only, over the lanes
+  o.live_start = u.sim.now();
+  u.key_fetcher.start(job.live, nullptr, n, {}, job.live_addr);
+  u.run_until([&] { return u.key_fetcher.done(); });
+  // gather, top-k, emit: the values are golden's prune_tokens over the memory
+  o.kept.resize(static_cast<std::size_t>(n));
+  o.stats.lanes = P;
+  const golden::TokenPruneParams p{job.keep, job.context_len, job.sink_tokens, job.recent_tokens};
+  const int kept = golden::prune_tokens<Cfg::max_context>(job.live, n, u.importance_memory(), p, o.kept.data(),
+                                                          *u.prune_scratch, &o.stats);
+  o.kept.resize(static_cast<std::size_t>(kept));
+  o.gather_start = u.sim.now();
+  u.timed(u.importance_unit, importance_row_cycles(job.live, n, P) + kImportanceLatency);
+  const Cycle topk = topk_cycles(o.stats);
+  if (topk > 0) {
+    o.topk_start = u.sim.now();
+    u.timed(u.topk_engine, topk);
+    u.ops.topk_comparisons += o.stats.streamed + static_cast<std::uint64_t>(o.stats.candidates);
+  }
+  o.emit_start = u.sim.now();
+  u.timed(u.topk_engine, ceil_div(static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(P)) + kEmitLatency);
+  // output: the kept ids in whole transactions, at most one burst per request
+  o.output_start = u.sim.now();
+  std::vector<MemRequest> writes;
+  const std::uint64_t bytes = ceil_div(static_cast<std::uint64_t>(kept) * kLiveIdBytes, tb) * tb;
+  for (std::uint64_t off = 0; off < bytes; off += kMaxBurstBytes) {
+    const auto len = static_cast<std::uint32_t>(std::min<std::uint64_t>(kMaxBurstBytes, bytes - off));
+    writes.push_back(MemRequest{job.out_addr + off, len, DramKind::kMeta, true, 3});
+  }
+  if (job.status_addr) writes.push_back(MemRequest{*job.status_addr, kStatusBytes, DramKind::kOut, true, 4});
+  if (!writes.empty()) u.controller_requests(std::move(writes));
+  o.end = u.sim.now();
+  return o;
+}
+
+const std::vector<std::uint64_t>& Accelerator::token_importance() const { return u_->importance; }
 
 void Accelerator::fill(RunResult& r) const {
   const Units& u = *u_;

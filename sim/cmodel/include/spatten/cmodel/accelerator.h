@@ -50,7 +50,31 @@
 //
 // A cascade decision (token or head top-k between layers) runs on the same
 // topk_engine (cycles from the decision's TopkStats) and writes the new live
-// list (4 bytes per kept id, kind meta).
+// list (4 bytes per kept id, kind meta): run_cascade_topk, the trace-driven
+// runs' model, in which token importance rides along the normalize pass.
+//
+// The kernel's token importance (models/kernel/spatten-kernel.yaml): an
+// on-chip memory of max_context uint64 words in rows of P = topk_parallelism
+// words (row t / P), one row read and one row written per cycle, kept from
+// job to job and call to call. A pass over a live list goes through it in
+// aligned groups of P positions (the softmax's rows), one cycle per distinct
+// row among a group's ids (importance_row_cycles: about n / P on a dense
+// list, up to n on a sparse one):
+//
+//   clear       (flag clear_importance, either job kind) right after the
+//               descriptor: ceil(max_context / P) cycles, a row per cycle.
+//   accumulate  (head job flag) after the prob·V unit's done, before the
+//               output: importance[live[i]] += prob[i] (the final row),
+//               importance_row_cycles + kImportanceLatency cycles.
+//   decision    (run_decision, flag decide) descriptor; [clear]; live: the
+//               key fetcher reads the live list only (all chunks over the
+//               lanes, no rows); gather: the unprotected ids' importance
+//               into the top-k engine, importance_row_cycles +
+//               kImportanceLatency; top-k: topk_cycles of the decision's
+//               stats (golden::prune_tokens, lanes P); emit: the kept ids
+//               in order, ceil(n / P) + kEmitLatency cycles; output: the
+//               kept ids (4 bytes each, whole transactions, requests of at
+//               most kMaxBurstBytes, kind meta) and the status record.
 //
 // DRAM rows are padded to whole transactions: a row of D words of b bits
 // occupies round_up(ceil(D*b/8), transaction_bytes) bytes (row_bytes()).
@@ -82,6 +106,14 @@ inline constexpr Cycle kDividerCycles = 32;     ///< radix-4 62-bit reciprocal, 
 inline constexpr Cycle kNormalizeLatency = 2;   ///< multiply + shift
 inline constexpr Cycle kDecisionCycles = 1;     ///< requant comparison
 inline constexpr Cycle kTopkPassOverhead = 3;   ///< per pass: pivot read, FIFO drain (the release's ceil(n/P)+3)
+inline constexpr Cycle kImportanceLatency = 2;  ///< importance row read, add and write back
+inline constexpr Cycle kEmitLatency = 2;        ///< decision's merge of protected and selected ids
+inline constexpr std::uint32_t kMaxBurstBytes = 256 * 32;  ///< an AXI4 burst: 256 beats of 32 bytes
+
+/// Cycles of one pass of a live list through the importance memory (rows of
+/// P words): per aligned group of P positions, one per distinct row id / P
+/// (the ids ascend, so a row's ids are adjacent).
+std::uint64_t importance_row_cycles(const int* live, int n, int P);
 
 /// Bytes of one padded DRAM row of `words` words of `bits` bits.
 std::uint32_t row_bytes(int words, int bits, int transaction_bytes);
@@ -94,6 +126,8 @@ struct HeadJobSpec {
   bool progressive = false;
   std::uint32_t requant_threshold_q16 = 0;
   int value_keep = 0;
+  bool accumulate = false;        ///< add the final probabilities to the token importance
+  bool clear_importance = false;  ///< zero the token importance after the descriptor
   std::optional<bool> forced_requant;  ///< trace-driven: the trace's decision replaces the computed one
   // DRAM formats of the fetch, in bits per word (a trace row may fetch fewer
   // bits than the value format; data-driven jobs use the preset's numerics)
@@ -126,6 +160,26 @@ struct HeadJobOutcome {
   Cycle softmax_done[2] = {kNever, kNever};
   Cycle topk_start = kNever, topk_done = kNever;
   Cycle value_start = kNever, pv_done = kNever;
+  Cycle accumulate_start = kNever, accumulate_done = kNever;  ///< accumulate jobs
+};
+
+/// One cascade token decision as the job controller receives it (flag decide).
+struct DecisionJobSpec {
+  int n = 0;                 ///< live ids in the list
+  int keep = 0;              ///< value_keep: ids kept, the protected ones included
+  int context_len = 0, sink_tokens = 0, recent_tokens = 0;
+  bool clear_importance = false;
+  const int* live = nullptr;  ///< n ascending token ids
+  std::uint64_t desc_addr = 0, live_addr = 0, out_addr = 0;
+  std::optional<std::uint64_t> status_addr;
+};
+
+struct DecisionOutcome {
+  std::vector<int> kept;     ///< golden::prune_tokens over the importance memory
+  golden::TopkStats stats;   ///< of the decision's quick-select (lanes P)
+  Cycle start = 0, end = 0;
+  /// Phase boundaries (first cycle of each; kNever where it did not happen).
+  Cycle live_start = kNever, gather_start = kNever, topk_start = kNever, emit_start = kNever, output_start = kNever;
 };
 
 /// A cascade decision to time: the engine's stats for it and the ids written back.
@@ -146,6 +200,10 @@ class Accelerator {
   HeadJobOutcome run_head(const HeadJobSpec& job);
   /// Times one cascade decision on the top-k engine plus the live-list write.
   void run_cascade_topk(const TopkJobSpec& job);
+  /// Runs one cascade token decision job to completion (the kernel's decide flag).
+  DecisionOutcome run_decision(const DecisionJobSpec& job);
+  /// The token importance memory (max_context words), as the jobs left it.
+  const std::vector<std::uint64_t>& token_importance() const;
 
   Cycle now() const;
   const AccelParams& params() const { return params_; }

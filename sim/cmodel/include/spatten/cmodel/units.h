@@ -45,6 +45,7 @@
 #include <functional>
 #include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -136,8 +137,11 @@ class RowFetcher final : public Component {
 
   /// positions: which live positions to fetch (nullptr: 0..count-1); tokens:
   /// live token ids by position; live_list: fetch the ids first from this address.
+  /// No planes: only the live list is read (a cascade decision's ids); the
+  /// run is done when its last chunk has arrived, and no row is delivered.
   void start(const int* tokens, const std::vector<int>* positions, int count, std::vector<Plane> planes,
              std::optional<std::uint64_t> live_list) {
+    if (planes.empty() && !live_list) throw std::invalid_argument(name() + ": no planes and no live list to read");
     tokens_ = tokens;
     positions_ = positions;
     count_ = count;
@@ -185,8 +189,11 @@ class RowFetcher final : public Component {
       ++chunks_in_order_;
       ids_ready_ = std::min(count_, chunks_in_order_ * ids_per_chunk());
     }
+    if (planes_.empty()) {  // ids only: done with the last chunk
+      if (chunks_in_order_ == chunks_total_) active_ = false;
+    }
     // 2. rows in order
-    while (delivered_ < count_ && planes_left_[static_cast<std::size_t>(delivered_)] == 0) {
+    while (!planes_.empty() && delivered_ < count_ && planes_left_[static_cast<std::size_t>(delivered_)] == 0) {
       rows_.push(now, position(delivered_));
       ++delivered_;
       did = true;
@@ -211,7 +218,7 @@ class RowFetcher final : public Component {
         did = true;
         continue;
       }
-      if (!can_issue_row(l, consumed)) continue;
+      if (planes_.empty() || !can_issue_row(l, consumed)) continue;
       const int pos = position(l.next_row);
       const Plane& pl = planes_[static_cast<std::size_t>(l.next_plane)];
       const auto token = static_cast<std::uint64_t>(tokens_[pos]);
@@ -225,7 +232,7 @@ class RowFetcher final : public Component {
       }
       did = true;
     }
-    if (delivered_ == count_) active_ = false;
+    if (!planes_.empty() && delivered_ == count_) active_ = false;
     if (did) return Activity::kBusy;
     return Activity::kStalled;  // holding work, waiting on memory or buffer space
   }
@@ -240,8 +247,9 @@ class RowFetcher final : public Component {
       if (l.slot.valid) next = std::min(next, std::max(now, l.slot.ready_at));  // offered every cycle
     }
     const std::uint64_t consumed = rows_.pops_before(now) - base_pops_;
+    if (planes_.empty() && chunks_in_order_ == chunks_total_) return now;  // finishes this cycle
     for (const Lane& l : lane_) {
-      const bool wants = chunks_requested_ < chunks_total_ || can_issue_row(l, consumed);
+      const bool wants = chunks_requested_ < chunks_total_ || (!planes_.empty() && can_issue_row(l, consumed));
       if (wants && !l.slot.valid && l.waiting.size() < max_outstanding_) return now;
     }
     return next;
