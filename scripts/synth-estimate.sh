@@ -118,7 +118,8 @@ UNITS = {
     "qk_unit": {"M": "QK_MULTIPLIERS", "D": "MAX_HEAD_DIM", "Q_BITS": "Q_BITS",
                 "K_BITS": "K_MSB_BITS + K_LSB_BITS", "LOGIT_FRAC": "LOGIT_FRAC_BITS",
                 "LATENCY": "QK_ADDER_TREE_LATENCY", "POS_BITS": "clog2(MAX_CONTEXT + 1)"},
-    "topk_engine": {"P": "TOPK_PARALLELISM", "N_MAX": "MAX_CONTEXT", "W": "PROB_FRAC_BITS + 1"},
+    "topk_engine": {"P": "TOPK_PARALLELISM", "N_MAX": "MAX_CONTEXT", "W": "64"},   # importance words (decisions)
+    "importance_unit": {"P": "TOPK_PARALLELISM", "N_MAX": "MAX_CONTEXT", "PBW": "PROB_FRAC_BITS + 1"},
     "softmax_unit": {"L": "TOPK_PARALLELISM", "N_MAX": "MAX_CONTEXT", "F": "LOGIT_FRAC_BITS",
                      "P": "PROB_FRAC_BITS"},
     "pv_unit": {"M": "PV_MULTIPLIERS", "D": "MAX_HEAD_DIM", "PROB_FRAC": "PROB_FRAC_BITS",

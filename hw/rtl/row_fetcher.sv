@@ -37,6 +37,10 @@
 //     pos(i) < ids_ready and its slot (i mod BUF_ROWS) is free:
 //     i - consumed < BUF_ROWS, `consumed` counting takes of earlier cycles.
 //     Lanes do not wait for each other.
+//  ids_only (a cascade decision's list): only the live-list chunks are
+//     requested, no row; the run ends in the cycle in which the last chunk
+//     is in order (ids_done pulses then; the cycle model's RowFetcher with no
+//     planes), and `delivered` stays 0.
 //  R beats: every beat on lane j (r_valid[j]; r_ready is always 1) belongs to
 //  the head of lane j's queue: a chunk's beat writes its 8 ids into the
 //  live-id memory; a plane's beat is passed to the buffer on bw_* (slot,
@@ -82,6 +86,12 @@ module row_fetcher #(
   input  logic                        fetch_live,
   input  logic [63:0]                 live_addr,
   input  logic                        use_sel,
+  input  logic                        ids_only,       // read the live list only (no rows)
+  output logic                        ids_done,       // ids_only: the last chunk is in order (the run's last cycle)
+  // P_SEL ids by position for the importance unit: positions
+  // ids_rd_group * P_SEL + l (asynchronous; positions past the list are junk)
+  input  logic [$clog2((N_MAX + P_SEL - 1) / P_SEL + 1)-1:0] ids_rd_group,
+  output logic [P_SEL*32-1:0]         ids_rd,
   // consumer: rows taken this cycle (in fetch order)
   input  logic [$clog2(ROWS + 1)-1:0] take,
   output logic [IW-1:0]               delivered,      // rows 0 .. delivered-1 complete
@@ -175,7 +185,8 @@ module row_fetcher #(
   logic [IW-1:0] count_r;              // the run's count, latched at start: the
                                        // core switches `count` between passes
                                        // while this unit is idle
-  logic          c_active;
+  logic          ids_only_r;           // latched at start, as count
+  logic          c_active, c_ids_only;
   logic [IW-1:0] c_count, c_consumed;
   logic [CHW-1:0] c_chunks_req, c_chunks_total;
   logic [LW-1:0] c_lane_row [LANES];
@@ -185,6 +196,7 @@ module row_fetcher #(
   always_comb begin
     if (start) begin
       c_active = count != '0;
+      c_ids_only = ids_only;
       c_count = count;
       c_consumed = '0;
       c_chunks_req = '0;
@@ -196,6 +208,7 @@ module row_fetcher #(
       end
     end else begin
       c_active = active;
+      c_ids_only = ids_only_r;
       c_count = count_r;
       c_consumed = consumed;
       c_chunks_req = chunks_req;
@@ -294,7 +307,7 @@ module row_fetcher #(
           fill_addr[j*64 +: 64] = live_addr + 64'(n_chunks_req) * 64'(unsigned'(BEAT_BYTES));
           fill_len[j*8 +: 8] = 8'd0;
           n_chunks_req = n_chunks_req + 1'b1;
-        end else if (c_lane_row[j] < LW'(c_count) &&
+        end else if (!c_ids_only && c_lane_row[j] < LW'(c_count) &&
                      (c_lane_plane[j] || (IW'(c_lane_row[j]) - c_consumed) < IW'(unsigned'(BUF_ROWS)))) begin
           // a new row's slot is free (row - consumed < BUF_ROWS); then its id
           // must be known (tested second: the position is only looked up
@@ -351,14 +364,25 @@ module row_fetcher #(
     for (int r = 0; r < ROWS; r++) pos_rd[r] = position(pos_rd_index[r], use_sel);
   end
   assign delivered = delivered_r;
-  assign delivered_next = start ? '0 : rows_done;
+  assign delivered_next = (start || c_ids_only) ? '0 : rows_done;
   assign busy = active;
+  wire ids_end = c_active && c_ids_only && chunks_in_order == c_chunks_total;
+  assign ids_done = ids_end;
+  always_comb begin
+    for (int l = 0; l < P_SEL; l++) begin
+      logic [31:0] q;
+      q = 32'(ids_rd_group) * unsigned'(P_SEL) + unsigned'(l);
+      ids_rd[l*32 +: 32] = q < unsigned'(N_MAX) ? live_mem[CAW'(q / unsigned'(IDS_PER_BEAT))][int'(q % unsigned'(IDS_PER_BEAT)) * 32 +: 32]
+                                               : 32'd0;
+    end
+  end
 
   // ------------------------------------------------ state
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       active <= 1'b0;
       count_r <= '0;
+      ids_only_r <= 1'b0;
       consumed <= '0;
       chunks_req <= '0;
       lane_plane <= '0;
@@ -391,8 +415,9 @@ module row_fetcher #(
         sel_cnt <= w;
       end
       // run counters
-      active <= c_active && (rows_done != c_count);
+      active <= c_active && (c_ids_only ? !ids_end : rows_done != c_count);
       count_r <= c_count;
+      ids_only_r <= c_ids_only;
       consumed <= c_consumed + IW'(take);
       chunks_req <= n_chunks_req;
       lane_plane <= n_lane_plane;

@@ -14,7 +14,10 @@
 //   qk_unit         M_QK multipliers, ROWS_QK rows per cycle
 //   softmax_unit    TOPK_P lanes; its normalize pass also fills the top-k
 //                   engine's row memory and the probability memory
-//   topk_engine     value top-k (positions kept, in order, to the fetcher)
+//   topk_engine     value top-k (positions kept, in order, to the fetcher),
+//                   and a decision's top-k over 64-bit importance words
+//   importance_unit the token importance memory: clear, accumulate, and a
+//                   decision's gather and emit passes
 //   value buffer    VALUE_ROWS rows of D_MAX MSB and LSB words
 //   pv_unit         M_PV multipliers, ROWS_PV rows per cycle
 //
@@ -121,13 +124,16 @@ module spatten_attention_core #(
     if (ROWS_QK > TOPK_P) begin : g_bad_rows
       $fatal(1, "spatten_attention_core: more Q.K rows per cycle than softmax lanes");
     end
+    if (N_MAX < 2 * TOPK_P) begin : g_bad_importance
+      $fatal(1, "spatten_attention_core: the importance memory needs at least two rows (N_MAX >= 2 TOPK_P)");
+    end
   endgenerate
 
   // Status outputs of the units that the core's sequencing does not need (the
   // job controller follows the done pulses; the rest are for other users of
   // the units and for waveforms).
   /* verilator lint_off UNUSEDSIGNAL */
-  logic progressive, job_busy, f_busy, qk_idle, sm_in_ready, sm_busy, pv_idle, topk_busy;
+  logic progressive, job_busy, f_busy, qk_idle, sm_in_ready, sm_busy, pv_idle, topk_busy, imp_busy;
   logic [ROWS_QK-1:0][$clog2(N_MAX + 1)-1:0] qk_out_pos;
   logic [$clog2(N_MAX + 1)-1:0] sm_argmax;
   logic [25+$clog2(N_MAX)-1:0] sm_exp_sum;
@@ -149,10 +155,23 @@ module spatten_attention_core #(
   logic [PROB_FRAC:0] sm_max_prob;
   logic [D_MAX-1:0][OUT_BITS-1:0] pv_out;
   logic [D_MAX*OUT_BITS-1:0] pv_out_flat;
+  // token importance and decisions
+  localparam int KRW = SM_NB > 1 ? $clog2(SM_NB) : 1;
+  localparam int GRW = $clog2(SM_NB + 1);
+  logic decide, keep_all, use_engine, imp_done, live_start, ids_done;
+  logic imp_clear_start, imp_acc_start, imp_gather_start, imp_emit_start;
+  logic [31:0] context_len, sink_tokens, recent_tokens;
+  logic [IW-1:0] n_cand, n_prot, cand_keep, kept_count;
+  logic [KRW-1:0] kept_rd_row;
+  logic [TOPK_P*32-1:0] kept_rd_data;
+  logic [GRW-1:0] grp_index;
+  logic [TOPK_P*32-1:0] grp_ids;
+  logic [TOPK_P*PBW-1:0] grp_prob;
   always_comb for (int d = 0; d < D_MAX; d++) pv_out_flat[d*OUT_BITS +: OUT_BITS] = pv_out[d];
 
   job_controller #(
-    .N_MAX(N_MAX), .D_MAX(D_MAX), .Q_BITS(Q_BITS), .KEY_ROWS(KEY_ROWS), .PROB_FRAC(PROB_FRAC), .OUT_BITS(OUT_BITS)
+    .N_MAX(N_MAX), .D_MAX(D_MAX), .Q_BITS(Q_BITS), .KEY_ROWS(KEY_ROWS), .PROB_FRAC(PROB_FRAC), .OUT_BITS(OUT_BITS),
+    .TOPK_P(TOPK_P)
   ) u_job_controller (
     .clk, .rst_n, .ap_start, .ap_done, .ap_idle, .ap_ready,
     .arg_k_msb, .arg_k_lsb, .arg_v_msb, .arg_v_lsb, .arg_meta, .arg_out, .arg_num_jobs, .arg_desc_offset,
@@ -166,7 +185,9 @@ module spatten_attention_core #(
     .q_load, .key_start, .key_exact, .key_refetch, .key_msbs_on_chip,
     .softmax_done(sm_done), .softmax_refetch(sm_refetch), .softmax_max_prob(sm_max_prob),
     .topk_start, .topk_done, .value_start, .value_exact, .pv_done, .pv_out(pv_out_flat),
-    .value_phase, .job_start, .job_busy);
+    .value_phase, .decide, .context_len, .sink_tokens, .recent_tokens, .imp_clear_start, .imp_acc_start,
+    .imp_gather_start, .imp_emit_start, .imp_done, .live_start, .ids_done, .n_cand, .n_prot, .cand_keep, .keep_all,
+    .use_engine, .kept_count, .kept_rd_row, .kept_rd_data, .job_start, .job_busy);
 
   // ------------------------------------------------------------ fetcher
   logic f_start, f_two, f_id0, f_id1, f_live, f_sel;
@@ -183,7 +204,7 @@ module spatten_attention_core #(
   logic [LANES*256-1:0] bw_data;
 
   always_comb begin
-    f_start = key_start || value_start;
+    f_start = key_start || value_start || live_start;   // live_start: a decision's list only
     if (value_phase || value_start) begin
       f_count = keep;
       f_two = value_exact;
@@ -220,6 +241,7 @@ module spatten_attention_core #(
     .clk, .rst_n, .start(f_start), .count(f_count), .two_planes(f_two), .plane_base0(f_base0),
     .plane_base1(f_base1), .plane_id0(f_id0), .plane_id1(f_id1), .row_shift(hd_log2 + 4'd1),
     .row_beats_m1(8'((32'd1 << (hd_log2 - 4'd4)) - 32'd1)), .fetch_live(f_live), .live_addr(live_addr), .use_sel(f_sel),
+    .ids_only(decide), .ids_done, .ids_rd_group(grp_index), .ids_rd(grp_ids),
     .take(f_take), .delivered(delivered), .delivered_next(delivered_n), .busy(f_busy), .pos_rd_index(pos_rd_index), .pos_rd(pos_rd),
     .sel_clear(topk_start), .sel_wr_valid(topk_out_valid), .sel_wr_index(topk_out_index),
     .ar_valid(lane_ar_valid), .ar_ready(lane_ar_ready), .ar_addr(lane_ar_addr), .ar_len(lane_ar_len),
@@ -390,8 +412,6 @@ module spatten_attention_core #(
   logic [TOPK_P-1:0] sm_out_valid;
   logic [SM_RW-1:0] sm_out_row;
   logic [TOPK_P-1:0][PROB_FRAC:0] sm_out_prob;
-  logic [TOPK_P*PBW-1:0] sm_out_prob_flat;
-  always_comb for (int j = 0; j < TOPK_P; j++) sm_out_prob_flat[j*PBW +: PBW] = sm_out_prob[j];
   always_comb begin
     sm_in_valid = '0;
     sm_in_logit = '0;
@@ -415,9 +435,43 @@ module spatten_attention_core #(
   end
 
   // ------------------------------------------------------------ top-k
-  topk_engine #(.P(TOPK_P), .N_MAX(N_MAX), .W(PBW)) u_topk_engine (
-    .clk, .rst_n, .wr_en(|sm_out_valid), .wr_row(sm_out_row), .wr_data(sm_out_prob_flat), .start(topk_start),
-    .n(n_live), .k(keep), .busy(topk_busy), .done(topk_done), .out_valid(topk_out_valid), .out_index(topk_out_index));
+  // One engine for both selections: the value top-k over probabilities
+  // (written by the softmax's normalize pass, zero-extended) and a decision's
+  // over 64-bit importance words (written by the importance unit's gather).
+  logic eng_wr_en, imp_wr_en;
+  logic [KRW-1:0] eng_wr_row, imp_wr_row;
+  logic [TOPK_P*64-1:0] eng_wr_data, imp_wr_data;
+  always_comb begin
+    if (decide) begin
+      eng_wr_en = imp_wr_en;
+      eng_wr_row = imp_wr_row;
+      eng_wr_data = imp_wr_data;
+    end else begin
+      eng_wr_en = |sm_out_valid;
+      eng_wr_row = sm_out_row;   // the same width (ceil(N_MAX / TOPK_P) rows)
+      for (int j = 0; j < TOPK_P; j++) eng_wr_data[j*64 +: 64] = 64'(sm_out_prob[j]);
+    end
+  end
+  topk_engine #(.P(TOPK_P), .N_MAX(N_MAX), .W(64)) u_topk_engine (
+    .clk, .rst_n, .wr_en(eng_wr_en), .wr_row(eng_wr_row), .wr_data(eng_wr_data), .start(topk_start),
+    .n(decide ? n_cand : n_live), .k(decide ? cand_keep : keep), .busy(topk_busy), .done(topk_done),
+    .out_valid(topk_out_valid), .out_index(topk_out_index));
+
+  // ------------------------------------------------------------ token importance
+  always_comb begin
+    for (int l = 0; l < TOPK_P; l++) begin
+      logic [31:0] q;
+      q = 32'(grp_index) * unsigned'(TOPK_P) + unsigned'(l);
+      grp_prob[l*PBW +: PBW] = q < unsigned'(N_MAX) ? prob_mem[PAW'(q)] : '0;
+    end
+  end
+  importance_unit #(.P(TOPK_P), .N_MAX(N_MAX), .PBW(PBW)) u_importance_unit (
+    .clk, .rst_n, .clear_start(imp_clear_start), .acc_start(imp_acc_start), .gather_start(imp_gather_start),
+    .emit_start(imp_emit_start), .n(n_live), .context_len, .sink_tokens, .recent_tokens, .keep_all,
+    .sel_none(!use_engine), .grp_index, .grp_ids, .grp_prob, .eng_wr_en(imp_wr_en), .eng_wr_row(imp_wr_row),
+    .eng_wr_data(imp_wr_data), .sel_clear(topk_start && decide), .sel_valid(topk_out_valid),
+    .sel_index(topk_out_index), .n_cand, .n_prot, .kept_rd_row, .kept_rd_data, .kept_count, .busy(imp_busy),
+    .done(imp_done));
 
   // ------------------------------------------------------------ prob·V
   logic [ROWS_PV-1:0] pv_in_valid;

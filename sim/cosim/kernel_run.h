@@ -75,6 +75,9 @@ CosimTotals run_cosim(const CosimRunConfig& cfg, std::size_t calls,
     if (!cfg.wave.empty()) sim->open_wave(cfg.wave);
     sim->reset();
   }
+  // the token importance the calls leave to each other (the RTL keeps its own)
+  std::vector<std::uint64_t> golden_importance(static_cast<std::size_t>(KernelCfg::max_context), 0);
+  std::vector<std::uint64_t> cmodel_importance = golden_importance;
   for (std::size_t c = 0; c < calls; ++c) {
     auto t0 = Clock::now();
     const std::vector<KernelJob> jobs = jobs_of(c);
@@ -83,9 +86,7 @@ CosimTotals run_cosim(const CosimRunConfig& cfg, std::size_t calls,
     tot.setup_seconds += since(t0);
 
     t0 = Clock::now();
-    std::vector<KernelResult> golden;
-    golden.reserve(jobs.size());
-    for (const KernelJob& j : jobs) golden.push_back(golden_result(j));
+    const std::vector<KernelResult> golden = golden_results(jobs, golden_importance);
     tot.golden_seconds += since(t0);
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       if (jobs[i].job.progressive) ++tot.progressive_jobs;
@@ -95,7 +96,7 @@ CosimTotals run_cosim(const CosimRunConfig& cfg, std::size_t calls,
     }
 
     t0 = Clock::now();
-    const CmodelCall cm = run_cmodel(cfg.params, img, jobs);
+    const CmodelCall cm = run_cmodel(cfg.params, img, jobs, &cmodel_importance);
     tot.cmodel_seconds += since(t0);
     tot.cmodel_cycles += cm.run.cycles;
     for (std::size_t k = 0; k < cmodel::kDramKinds; ++k) tot.cmodel_bytes[k] += cm.run.dram_read[k] + cm.run.dram_written[k];

@@ -83,6 +83,52 @@ KernelResult golden_result(const KernelJob& j) {
   return r;
 }
 
+KernelJob make_decision(std::string kind, std::vector<int> live, int keep, int context_len, int sink_tokens,
+                        int recent_tokens, bool clear_importance) {
+  KernelJob j;
+  j.kind = std::move(kind);
+  j.live = std::move(live);
+  j.job.n = static_cast<int>(j.live.size());
+  j.job.head_dim = 16;  // not used by a decision; lay_out's alignment unit
+  j.job.value_keep = keep;
+  j.decide = true;
+  j.clear_importance = clear_importance;
+  j.context_len = context_len;
+  j.sink_tokens = sink_tokens;
+  j.recent_tokens = recent_tokens;
+  return j;
+}
+
+std::vector<KernelResult> golden_results(const std::vector<KernelJob>& jobs, std::vector<std::uint64_t>& importance) {
+  importance.resize(static_cast<std::size_t>(KernelCfg::max_context), 0);
+  const golden::ImportanceMemory mem{importance.data(), KernelCfg::max_context};
+  auto head = std::make_unique<golden::HeadScratch<KernelCfg>>();
+  auto prune = std::make_unique<golden::TokenPruneScratch<KernelCfg::max_context>>();
+  std::vector<KernelResult> out;
+  for (const KernelJob& j : jobs) {
+    if (j.clear_importance) std::fill(importance.begin(), importance.end(), 0);
+    KernelResult r;
+    if (j.decide) {
+      std::vector<int> kept(j.live.size());
+      const golden::TokenPruneParams p{j.job.value_keep, j.context_len, j.sink_tokens, j.recent_tokens};
+      const int k = golden::prune_tokens<KernelCfg::max_context>(j.live.data(), j.job.n, mem, p, kept.data(), *prune);
+      r.out.assign(kept.begin(), kept.begin() + k);
+      r.status[kif::StatusIndex::values_kept] = static_cast<std::uint32_t>(k);
+    } else {
+      r.out.resize(static_cast<std::size_t>(j.job.head_dim));
+      const golden::HeadResult h =
+          golden::attend_head<KernelCfg>(j.q.data(), j.planes(), j.live.data(), j.job, r.out.data(), *head);
+      r.status[kif::StatusIndex::flags] = h.lsb_refetched ? kif::kStatusLsbRefetched : 0u;
+      r.status[kif::StatusIndex::max_prob] = h.max_prob;
+      r.status[kif::StatusIndex::msb_max_prob] = h.msb_max_prob;
+      r.status[kif::StatusIndex::values_kept] = static_cast<std::uint32_t>(h.values_kept);
+      if (j.accumulate) golden::accumulate_token_importance<KernelCfg::max_context>(mem, j.live.data(), head->prob, j.job.n);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 KernelImage lay_out(const std::vector<KernelJob>& jobs) {
   KernelImage img;
   img.num_jobs = static_cast<std::uint32_t>(jobs.size());
@@ -111,9 +157,10 @@ KernelImage lay_out(const std::vector<KernelJob>& jobs) {
     p.live_off = static_cast<std::uint32_t>(meta_words);
     for (std::size_t i = 0; i < j.live.size(); ++i) put(meta, 4 * (meta_words + i), static_cast<std::uint32_t>(j.live[i]));
     meta_words += j.live.size();
-    out_words = round_up(out_words + 3, hd);
+    // a decision's kept ids: whole beats, room for all n
+    out_words = round_up(out_words + 3, j.decide ? 8 : hd);
     p.out_off = static_cast<std::uint32_t>(out_words);
-    out_words += hd;
+    out_words += j.decide ? static_cast<std::uint64_t>(j.job.n) : hd;
     img.place.push_back(p);
   }
   // queries after every live list; status records after every output
@@ -136,7 +183,13 @@ KernelImage lay_out(const std::vector<KernelJob>& jobs) {
     kif::JobDescriptor d;
     d.n_live = static_cast<std::uint32_t>(j.job.n);
     d.head_dim = static_cast<std::uint16_t>(j.job.head_dim);
-    d.flags = j.job.progressive ? static_cast<std::uint16_t>(kif::kFlagsProgressive) : std::uint16_t{0};
+    d.flags = static_cast<std::uint16_t>((j.job.progressive ? kif::kFlagsProgressive : 0u) |
+                                         (j.accumulate ? kif::kFlagsAccumulate : 0u) |
+                                         (j.decide ? kif::kFlagsDecide : 0u) |
+                                         (j.clear_importance ? kif::kFlagsClearImportance : 0u));
+    d.context_len = static_cast<std::uint32_t>(j.context_len);
+    d.sink_tokens = static_cast<std::uint32_t>(j.sink_tokens);
+    d.recent_tokens = static_cast<std::uint32_t>(j.recent_tokens);
     d.value_keep = static_cast<std::uint32_t>(j.job.value_keep);
     d.requant_threshold_q16 = j.job.requant_threshold_q16;
     d.score_mult = static_cast<std::uint16_t>(j.job.scale.mult);
@@ -189,15 +242,25 @@ void load(AxiMemory& mem, const KernelImage& img) {
   for (const auto& r : img.regions) mem.add_region(r.base, r.bytes, r.kind, r.name);
 }
 
+namespace {
+/// Output words of a job as its status record describes them: head_dim, or a
+/// decision's kept ids (at most n).
+std::size_t out_words_of(const KernelJob& j, const std::uint32_t* status) {
+  if (!j.decide) return static_cast<std::size_t>(j.job.head_dim);
+  return std::min<std::size_t>(status[kif::StatusIndex::values_kept], static_cast<std::size_t>(j.job.n));
+}
+}  // namespace
+
 KernelResult read_result(const AxiMemory& mem, const KernelImage& img, const std::vector<KernelJob>& jobs,
                          std::size_t i) {
   KernelResult r;
-  const auto hd = static_cast<std::size_t>(jobs.at(i).job.head_dim);
-  const auto out = mem.read_bytes(img.out + 4ull * img.place[i].out_off, 4 * hd);
-  r.out.resize(hd);
-  std::memcpy(r.out.data(), out.data(), 4 * hd);
   const auto st = mem.read_bytes(img.out + 4ull * img.place[i].status_off, 16);
   std::memcpy(r.status, st.data(), 16);
+  // a decision: as many ids as its status says (at most n)
+  const std::size_t words = out_words_of(jobs.at(i), r.status);
+  const auto out = mem.read_bytes(img.out + 4ull * img.place[i].out_off, 4 * words);
+  r.out.resize(words);
+  std::memcpy(r.out.data(), out.data(), 4 * words);
   return r;
 }
 
@@ -206,8 +269,16 @@ bool sentinels_intact(const AxiMemory& mem, const KernelImage& img, const std::v
   const KernelImage::Buffer& out = img.buffers.back();
   std::vector<bool> owned(out.bytes.size() / 4, false);
   for (std::size_t i = 0; i < jobs.size(); ++i) {
-    for (std::size_t w = 0; w < static_cast<std::size_t>(jobs[i].job.head_dim); ++w) owned[img.place[i].out_off + w] = true;
+    if (!jobs[i].decide)
+      for (std::size_t w = 0; w < static_cast<std::size_t>(jobs[i].job.head_dim); ++w) owned[img.place[i].out_off + w] = true;
     for (std::size_t w = 0; w < static_cast<std::size_t>(kif::kStatusWords); ++w) owned[img.place[i].status_off + w] = true;
+  }
+  for (std::size_t i = 0; i < jobs.size(); ++i) {  // a decision owns only the ids it wrote
+    if (!jobs[i].decide) continue;
+    std::uint32_t st[4];
+    const auto b = mem.read_bytes(img.out + 4ull * img.place[i].status_off, 16);
+    std::memcpy(st, b.data(), 16);
+    for (std::size_t w = 0; w < out_words_of(jobs[i], st); ++w) owned[img.place[i].out_off + w] = true;
   }
   const auto now = mem.read_bytes(out.base, out.bytes.size());
   for (std::size_t w = 0; w < owned.size(); ++w) {
@@ -222,14 +293,40 @@ bool sentinels_intact(const AxiMemory& mem, const KernelImage& img, const std::v
   return true;
 }
 
-CmodelCall run_cmodel(const cmodel::AccelParams& params, const KernelImage& img, const std::vector<KernelJob>& jobs) {
+CmodelCall run_cmodel(const cmodel::AccelParams& params, const KernelImage& img, const std::vector<KernelJob>& jobs,
+                      std::vector<std::uint64_t>* importance) {
   CmodelCall c;
   cmodel::Accelerator acc(params, true);
+  if (importance != nullptr) acc.set_token_importance(*importance);
   acc.memory().set_request_log(&c.requests);
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     const KernelJob& j = jobs[i];
     const KernelImage::JobPlace& p = img.place[i];
+    if (j.decide) {
+      cmodel::DecisionJobSpec d;
+      d.n = j.job.n;
+      d.keep = j.job.value_keep;
+      d.context_len = j.context_len;
+      d.sink_tokens = j.sink_tokens;
+      d.recent_tokens = j.recent_tokens;
+      d.clear_importance = j.clear_importance;
+      d.live = j.live.data();
+      d.desc_addr = img.meta + 4ull * (img.desc_offset + 16ull * i);
+      d.live_addr = img.meta + 4ull * p.live_off;
+      d.out_addr = img.out + 4ull * p.out_off;
+      d.status_addr = img.out + 4ull * p.status_off;
+      const cmodel::DecisionOutcome o = acc.run_decision(d);
+      cmodel::HeadJobOutcome h;
+      h.start = o.start;
+      h.end = o.end;
+      h.topk_start = o.topk_start;
+      if (o.topk_start != cmodel::kNever) h.topk_done = o.emit_start - 1;
+      c.jobs.push_back(h);
+      continue;
+    }
     cmodel::HeadJobSpec s;
+    s.accumulate = j.accumulate;
+    s.clear_importance = j.clear_importance;
     s.n = j.job.n;
     s.head_dim = j.job.head_dim;
     s.scale = j.job.scale;
@@ -254,6 +351,7 @@ CmodelCall run_cmodel(const cmodel::AccelParams& params, const KernelImage& img,
     c.jobs.push_back(acc.run_head(s));
   }
   acc.fill(c.run);
+  if (importance != nullptr) *importance = acc.token_importance();
   return c;
 }
 
@@ -273,6 +371,11 @@ std::string compare(const RtlCall& rtl, const CmodelCall& cm, const std::vector<
     const KernelResult& g = golden[i];
     if (i >= rtl.results.size()) return "job " + std::to_string(i) + ": no result read back";
     const KernelResult& r = rtl.results[i];
+    if (r.out.size() != g.out.size()) {
+      why << "kept ids (importance_unit): job " << i << " (" << jobs[i].kind << ", n=" << jobs[i].job.n << "): expected "
+          << g.out.size() << " ids (golden), the status says " << r.out.size();
+      return why.str();
+    }
     for (std::size_t d = 0; d < g.out.size(); ++d) {
       if (r.out[d] != g.out[d]) {
         why << "output (pv_unit): job " << i << " (" << jobs[i].kind << ", n=" << jobs[i].job.n
@@ -500,7 +603,7 @@ std::vector<KernelJob> jobs_from_trace(const trace::Trace& t, std::size_t first_
   return jobs;
 }
 
-std::vector<KernelJob> mixed_jobs(std::uint64_t seed, int count, int tokens, int head_dim) {
+std::vector<KernelJob> mixed_jobs(std::uint64_t seed, int count, int tokens, int head_dim, bool cascade) {
   if (count < 0) throw std::invalid_argument("mixed_jobs: negative job count");
   std::mt19937_64 rng(seed);
   std::vector<KernelJob> jobs;
@@ -535,7 +638,16 @@ std::vector<KernelJob> mixed_jobs(std::uint64_t seed, int count, int tokens, int
       default:
         break;
     }
+    if (cascade) {
+      j.accumulate = true;
+      j.clear_importance = i == 0;
+    }
+    const std::vector<int> live = j.live;
     jobs.push_back(std::move(j));
+    if (cascade && kind == 3) {
+      const int keep = std::max(1, static_cast<int>(live.size()) / 2);
+      jobs.push_back(make_decision("decision (keep " + std::to_string(keep) + ")", live, keep, toks, 2, 4));
+    }
   }
   return jobs;
 }

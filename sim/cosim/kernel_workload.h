@@ -40,8 +40,18 @@ struct KernelJob {
   std::vector<std::int32_t> q;
   std::vector<int> live;
   golden::HeadJob job;  ///< n, head_dim, scale, progressive, threshold, value_keep
+  // token importance (models/kernel/spatten-kernel.yaml): a head job may add
+  // its probabilities; a decision job (decide) keeps job.value_keep of its
+  // live list (job.n ids) by importance and has no planes, query or output
+  // words, only the kept ids; either kind may clear the importance first
+  bool accumulate = false, decide = false, clear_importance = false;
+  int context_len = 0, sink_tokens = 0, recent_tokens = 0;  ///< decision jobs
   golden::KvPlanes planes() const { return {k_msb.data(), k_lsb.data(), v_msb.data(), v_lsb.data()}; }
 };
+
+/// A cascade token decision over `live` (ascending ids), keeping `keep`.
+KernelJob make_decision(std::string kind, std::vector<int> live, int keep, int context_len, int sink_tokens,
+                        int recent_tokens, bool clear_importance = false);
 
 /// A job of `tokens` cache rows of `head_dim` words with random K/V (normal,
 /// quantized to the preset's planes), a live list keeping each token with
@@ -51,13 +61,17 @@ struct KernelJob {
 KernelJob make_job(std::mt19937_64& rng, std::string kind, int tokens, int head_dim, double keep_fraction,
                    double peak);
 
-/// The golden result of a job: output words and the status record.
+/// The golden result of a job: output words (a decision: the kept ids) and
+/// the status record.
 struct KernelResult {
   std::vector<std::int32_t> out;
   std::uint32_t status[4] = {0, 0, 0, 0};
   bool operator==(const KernelResult&) const = default;
 };
-KernelResult golden_result(const KernelJob& j);
+KernelResult golden_result(const KernelJob& j);  ///< a head job without importance flags
+/// The golden results of a call's jobs in order, through the token importance
+/// (max_context words, from earlier calls; updated).
+std::vector<KernelResult> golden_results(const std::vector<KernelJob>& jobs, std::vector<std::uint64_t>& importance);
 
 /// A device memory image of one call.
 struct KernelImage {
@@ -110,7 +124,12 @@ struct CmodelCall {
   std::vector<cmodel::LoggedRequest> requests;
   cmodel::RunResult run;
 };
-CmodelCall run_cmodel(const cmodel::AccelParams& params, const KernelImage& img, const std::vector<KernelJob>& jobs);
+/// `importance` (optional): the token importance the call starts from (as
+/// earlier calls left it; else zero), updated to what it leaves. A decision
+/// job's outcome is reported as a head job's: start, end, and the top-k
+/// engine's first and last cycle when it ran.
+CmodelCall run_cmodel(const cmodel::AccelParams& params, const KernelImage& img, const std::vector<KernelJob>& jobs,
+                      std::vector<std::uint64_t>* importance = nullptr);
 
 /// The cycles the RTL marked for one job, relative to X0 (kNever: not seen).
 struct RtlJobEvents {
@@ -180,7 +199,12 @@ std::vector<KernelJob> jobs_from_trace(const trace::Trace& t, std::size_t first_
 /// so that every kind sees both (or is `head_dim` when nonzero); n is
 /// uniform in 30 .. 300 (or, with `tokens` nonzero, every job has `tokens`
 /// cache rows, n = tokens for the dense and progressive kinds and 3/4 of it
-/// for the value-pruned one). Seeded by `seed`.
-std::vector<KernelJob> mixed_jobs(std::uint64_t seed, int count, int tokens = 0, int head_dim = 0);
+/// for the value-pruned one). Seeded by `seed`. With `cascade`, every head
+/// job accumulates its probabilities (the first one clears the importance)
+/// and each progressive-no-refetch job is followed by a cascade decision over
+/// its live list keeping half (2 sinks, 4 recent): count head jobs plus
+/// count / 4 decisions.
+std::vector<KernelJob> mixed_jobs(std::uint64_t seed, int count, int tokens = 0, int head_dim = 0,
+                                  bool cascade = false);
 
 }  // namespace spatten::cosim

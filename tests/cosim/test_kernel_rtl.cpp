@@ -271,3 +271,88 @@ TEST(KernelRtl, NoJobsIsANoOp) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------
+// Token importance and cascade decisions (importance_unit.sv): head jobs that
+// accumulate, decisions (with and without the top-k engine, ids past a 4 KiB
+// page), clear_importance, over two calls so that the importance must survive
+// from one call to the next in the RTL as in the model; values against
+// golden, every cycle and DRAM request against the cycle model, with and
+// without memory jitter.
+namespace {
+
+/// Runs a call with the importance carried across calls on both sides.
+template <class Model>
+std::string run_cascade_call(co::KernelCosim<Model>& sim, const c::AccelParams& p,
+                             const std::vector<co::KernelJob>& jobs, std::vector<std::uint64_t>& golden_imp,
+                             std::vector<std::uint64_t>& cmodel_imp, co::RtlCall* rtl_out = nullptr) {
+  const co::KernelImage img = co::lay_out(jobs);
+  const co::RtlCall rtl = sim.run_call(img, jobs, 5'000'000);
+  const co::CmodelCall cm = co::run_cmodel(p, img, jobs, &cmodel_imp);
+  if (rtl_out) *rtl_out = rtl;
+  return co::compare(rtl, cm, jobs, co::golden_results(jobs, golden_imp));
+}
+
+std::vector<int> ids_range(int first, int count, int step = 1) {
+  std::vector<int> v;
+  for (int i = 0; i < count; ++i) v.push_back(first + i * step);
+  return v;
+}
+
+}  // namespace
+
+TEST(KernelRtl, CascadeAccumulateDecideAndClearAcrossCalls) {
+  const std::uint64_t seed = spatten::test::test_seed();
+  for (std::uint64_t k = 0; k < 2; ++k) {
+    std::mt19937_64 rng(seed + k);
+    c::AccelParams p = preset_params("spatten-1-8");
+    if (k == 1) {  // the same under memory jitter
+      p.hbm.jitter_seed = seed * 7 + 1;
+      p.hbm.jitter_max_extra_latency = 25;
+      p.hbm.jitter_stall_percent = 20;
+    }
+    const std::string what = "seed " + std::to_string(seed + k) + (k == 1 ? " with memory jitter" : "");
+    co::KernelCosim<Kernel> sim(p, p.hbm.channels, seed + k);
+    sim.reset();
+    std::vector<std::uint64_t> gimp(static_cast<std::size_t>(co::KernelCfg::max_context), 0), cimp = gimp;
+    // call 1: importance from three heads (one value-pruned, one refetching), then decisions
+    std::vector<co::KernelJob> call1;
+    call1.push_back(co::make_job_exact(rng, "clear+accumulate", 300, 300, 64, 2.0));
+    call1.back().accumulate = call1.back().clear_importance = true;
+    call1.push_back(co::make_job_exact(rng, "accumulate, value-pruned", 300, 170, 128, 1.0));
+    call1.back().accumulate = true;
+    call1.back().job.value_keep = 40;
+    call1.push_back(co::make_job_exact(rng, "accumulate, progressive refetch", 300, 250, 64, 0.0));
+    call1.back().accumulate = true;
+    call1.back().job.progressive = true;
+    call1.back().job.requant_threshold_q16 = 65536;
+    call1.push_back(co::make_job_exact(rng, "not accumulated", 300, 120, 64, 2.0));
+    call1.push_back(co::make_decision("decide (engine)", ids_range(0, 300), 90, 300, 4, 8));
+    call1.push_back(co::make_decision("decide, sparse list", ids_range(1, 60, 5), 17, 300, 0, 0));
+    call1.push_back(co::make_decision("keep all", ids_range(0, 33), 40, 300, 0, 2));
+    call1.push_back(co::make_decision("only the protected", ids_range(0, 300), 5, 300, 3, 6));
+    call1.push_back(co::make_decision("one id", {299}, 0, 300, 0, 0));
+    co::RtlCall rtl1;
+    EXPECT_EQ(run_cascade_call(sim, p, call1, gimp, cimp, &rtl1), "") << what << ", call 1";
+    ASSERT_EQ(rtl1.jobs.size(), call1.size());
+    EXPECT_NE(rtl1.jobs[4].topk_start, c::kNever) << what << ": the engine must run for the first decision";
+    EXPECT_EQ(rtl1.jobs[6].topk_start, c::kNever) << what << ": keep-all needs no engine";
+    EXPECT_EQ(gimp, cimp) << what << ": golden and the cycle model left different importance";
+    // call 2: a decision on what call 1 left; a long list whose ids span pages; clear
+    std::vector<co::KernelJob> call2;
+    call2.push_back(co::make_decision("decide on call 1's importance", ids_range(0, 300, 1), 150, 300, 1, 1));
+    call2.push_back(co::make_job_exact(rng, "accumulate over a long row", 2400, 2100, 64, 2.0));
+    call2.back().accumulate = true;
+    call2.push_back(co::make_decision("decide, 1900 of 2100 (ids past 4 KiB)", call2.back().live, 1900, 2400, 2, 16));
+    call2.push_back(co::make_decision("clear+decide: all equal, the tie rule", ids_range(0, 200), 50, 200, 0, 0, true));
+    co::RtlCall rtl2;
+    EXPECT_EQ(run_cascade_call(sim, p, call2, gimp, cimp, &rtl2), "") << what << ", call 2";
+    EXPECT_EQ(gimp, cimp) << what;
+    // the test covers what it says: decisions that prune, ids past a 4 KiB page
+    ASSERT_EQ(rtl2.results.size(), call2.size());
+    EXPECT_EQ(rtl1.results[4].status[3], 90u) << what;
+    EXPECT_EQ(rtl1.results[7].status[3], 9u) << what << ": 3 sinks, 6 recent";
+    EXPECT_EQ(rtl2.results[2].status[3], 1900u) << what;
+    EXPECT_GT(rtl2.results[2].status[3] * 4u, 4096u) << what;
+  }
+}

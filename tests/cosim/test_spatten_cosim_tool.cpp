@@ -45,7 +45,7 @@ TEST(SpattenCosimTool, HelpListsEveryOption) {
   const ToolResult r = run_tool(kTool, "--help");
   EXPECT_EQ(r.status, 0);
   for (const char* opt : {"--preset", "--trace", "--max-rows", "--first-row", "--jobs", "--tokens", "--head-dim",
-                          "--seed", "--calls-of", "--jitter-latency", "--jitter-stall", "--wave", "--json",
+                          "--cascade", "--seed", "--calls-of", "--jitter-latency", "--jitter-stall", "--wave", "--json",
                           "--quiet", "Exit status"})
     EXPECT_NE(r.out.find(opt), std::string::npos) << opt << " missing from --help:\n" << r.out;
 }
@@ -64,6 +64,20 @@ TEST(SpattenCosimTool, BadInputExitsTwoWithOneLine) {
   expect_bad_input("--jitter-stall 95", "--jitter-stall");
   expect_bad_input("--max-rows 4", "--trace");
   expect_bad_input("--no-such-option", "no-such-option");
+}
+
+// Token importance and cascade decisions on both kernels, over two calls,
+// under memory jitter.
+TEST(SpattenCosimTool, CascadeMixAgreesOnBothKernels) {
+  for (const char* preset : {"spatten-1-8", "alveo-u55c"}) {
+    const ToolResult r =
+        run_tool(kTool, std::string("--preset ") + preset + " --cascade --jobs 8 --calls-of 4 --jitter-latency 20 "
+                                                             "--jitter-stall 15 --seed 3");
+    EXPECT_EQ(r.status, 0) << preset << "\n" << r.out << r.err;
+    // 8 head jobs and a decision after every fourth
+    EXPECT_NE(r.out.find("agree: 10 jobs, outputs bit-exact with golden"), std::string::npos) << preset << "\n" << r.out;
+  }
+  expect_bad_input("--cascade --trace " + q(scratch_path("any.csv")), "--cascade");
 }
 
 TEST(SpattenCosimTool, DefaultRunAgrees) {

@@ -25,6 +25,7 @@
 
 #include "Vrtl_topk_engine_p1.h"
 #include "Vrtl_topk_engine_p16.h"
+#include "Vrtl_topk_engine_p16w64.h"
 #include "Vrtl_topk_engine_p3.h"
 #include "Vrtl_topk_engine_p4.h"
 #include "cosim_test_util.h"
@@ -74,7 +75,7 @@ class Engine : public cosim::Dut<Model> {
   }
 
   /// Writes the row beat by beat; lanes past the row get junk from `rng`.
-  void load(const std::vector<std::uint32_t>& v, std::mt19937_64& rng) {
+  void load(const std::vector<std::uint64_t>& v, std::mt19937_64& rng) {
     const auto n = static_cast<int>(v.size());
     const int beats = (n + u_.lanes - 1) / u_.lanes;
     for (int r = 0; r < beats; ++r) {
@@ -164,13 +165,13 @@ class Engine : public cosim::Dut<Model> {
 
 // ---- rows ---------------------------------------------------------------------
 struct Row {
-  std::vector<std::uint32_t> v;
+  std::vector<std::uint64_t> v;
   int k = 0;
   const char* kind = "";
 };
 
-std::uint32_t mask_of(int width) {
-  return width >= 32 ? 0xffffffffu : static_cast<std::uint32_t>((std::uint64_t{1} << width) - 1);
+std::uint64_t mask_of(int width) {
+  return width >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
 }
 
 int random_k(std::mt19937_64& rng, int n) {
@@ -186,25 +187,25 @@ int random_k(std::mt19937_64& rng, int n) {
 
 Row random_row(std::mt19937_64& rng, const UnitParams& u) {
   Row r;
-  const std::uint32_t m = mask_of(u.width);
+  const std::uint64_t m = mask_of(u.width);
   const int n = rng() % 4 == 0 ? 1 + static_cast<int>(rng() % 8)
                                : 1 + static_cast<int>(rng() % static_cast<std::uint64_t>(u.n_max));
   r.v.resize(static_cast<std::size_t>(n));
   switch (rng() % 4) {
     case 0: {  // a few distinct values: many ties
-      std::vector<std::uint32_t> pool(1 + rng() % 4);
-      for (auto& p : pool) p = static_cast<std::uint32_t>(rng()) & m;
+      std::vector<std::uint64_t> pool(1 + rng() % 4);
+      for (auto& p : pool) p = static_cast<std::uint64_t>(rng()) & m;
       for (auto& x : r.v) x = pool[rng() % pool.size()];
       r.kind = "few-distinct";
       break;
     }
     case 1:  // full range
-      for (auto& x : r.v) x = static_cast<std::uint32_t>(rng()) & m;
+      for (auto& x : r.v) x = static_cast<std::uint64_t>(rng()) & m;
       r.kind = "full-range";
       break;
     case 2: {  // narrow range: ties and a spread
       const auto span = 1 + rng() % static_cast<std::uint64_t>(n);
-      for (auto& x : r.v) x = static_cast<std::uint32_t>(rng() % span) & m;
+      for (auto& x : r.v) x = static_cast<std::uint64_t>(rng() % span) & m;
       r.kind = "narrow-range";
       break;
     }
@@ -219,18 +220,18 @@ Row random_row(std::mt19937_64& rng, const UnitParams& u) {
 
 std::vector<Row> adversarial_rows(const UnitParams& u) {
   std::vector<Row> rows;
-  const std::uint32_t m = mask_of(u.width);
+  const std::uint64_t m = mask_of(u.width);
   std::vector<int> lengths = {1, 2, 3, u.lanes, u.lanes + 1, 2 * u.lanes - 1, u.n_max - 1, u.n_max};
   for (int n : lengths) {
     if (n < 1 || n > u.n_max) continue;
     const auto un = static_cast<std::size_t>(n);
-    std::vector<std::vector<std::uint32_t>> shapes(6, std::vector<std::uint32_t>(un));
+    std::vector<std::vector<std::uint64_t>> shapes(6, std::vector<std::uint64_t>(un));
     const char* names[6] = {"all-equal", "ascending", "descending", "ascending-pairs", "all-max", "all-zero"};
     for (std::size_t i = 0; i < un; ++i) {
       shapes[0][i] = 7u & m;
-      shapes[1][i] = static_cast<std::uint32_t>(i) & m;
-      shapes[2][i] = static_cast<std::uint32_t>(un - 1 - i) & m;
-      shapes[3][i] = static_cast<std::uint32_t>(i / 2) & m;
+      shapes[1][i] = static_cast<std::uint64_t>(i) & m;
+      shapes[2][i] = static_cast<std::uint64_t>(un - 1 - i) & m;
+      shapes[3][i] = static_cast<std::uint64_t>(i / 2) & m;
       shapes[4][i] = m;
       shapes[5][i] = 0u;
     }
@@ -258,7 +259,7 @@ template <class Model>
 void run_unit(const UnitParams& u, int random_rows) {
   const std::uint64_t seed = spatten::test::test_seed();
   Engine<Model> eng(u);
-  auto scratch = std::make_unique<g::TopkScratch<std::uint32_t, kGoldenMax>>();
+  auto scratch = std::make_unique<g::TopkScratch<std::uint64_t, kGoldenMax>>();
   std::vector<int> q_idx(kGoldenMax);
   std::vector<int> s_idx(kGoldenMax);
   const std::vector<Row> adversarial = adversarial_rows(u);
@@ -279,8 +280,8 @@ void run_unit(const UnitParams& u, int random_rows) {
       const int k = run == 0 ? row.k : std::min(random_k(rng, n), u.n_max);
       g::TopkStats st;
       st.lanes = u.lanes;
-      const int qc = g::topk_quickselect<std::uint32_t, kGoldenMax>(row.v.data(), n, k, q_idx.data(), *scratch, &st);
-      const int sc = g::topk_select<std::uint32_t, kGoldenMax>(row.v.data(), n, k, s_idx.data());
+      const int qc = g::topk_quickselect<std::uint64_t, kGoldenMax>(row.v.data(), n, k, q_idx.data(), *scratch, &st);
+      const int sc = g::topk_select<std::uint64_t, kGoldenMax>(row.v.data(), n, k, s_idx.data());
       const std::vector<int> expect(q_idx.begin(), q_idx.begin() + qc);
       const std::vector<int> select(s_idx.begin(), s_idx.begin() + sc);
       const auto out_beats = static_cast<std::uint64_t>((n + u.lanes - 1) / u.lanes);
@@ -322,4 +323,8 @@ TEST(TopkEngineRtl, FourLanes) {
 
 TEST(TopkEngineRtl, SixteenLanes) {
   run_unit<Vrtl_topk_engine_p16>({"topk_engine P=16 N_MAX=1000 W=32", 16, 1000, 32, 16}, 3000);
+}
+
+TEST(TopkEngineRtl, SixteenLanesSixtyFourBitWords) {
+  run_unit<Vrtl_topk_engine_p16w64>({"topk_engine P=16 N_MAX=700 W=64", 16, 700, 64, 64}, 2000);
 }

@@ -86,8 +86,8 @@ struct Accelerator::Units {
   }
 
   /// Runs the controller's requests to completion.
-  void controller_requests(std::vector<MemRequest> reqs) {
-    controller.start(std::move(reqs));
+  void controller_requests(std::vector<MemRequest> reqs, std::vector<Cycle> not_before = {}) {
+    controller.start(std::move(reqs), std::move(not_before));
     sim.run([&] { return controller.done(); });
   }
 
@@ -325,6 +325,7 @@ DecisionOutcome Accelerator::run_decision(const DecisionJobSpec& job) {
   ++u.topk_events;
   u.controller_requests({MemRequest{job.desc_addr, kDescriptorBytes, DramKind::kMeta, false, 0}});
   if (job.clear_importance) u.clear_importance(P);
+  u.timed(u.importance_unit, kDecisionSetupCycles);
   // live: the list only, over the lanes
   o.live_start = u.sim.now();
   u.key_fetcher.start(job.live, nullptr, n, {}, job.live_addr);
@@ -337,7 +338,7 @@ DecisionOutcome Accelerator::run_decision(const DecisionJobSpec& job) {
                                                           *u.prune_scratch, &o.stats);
   o.kept.resize(static_cast<std::size_t>(kept));
   o.gather_start = u.sim.now();
-  u.timed(u.importance_unit, importance_row_cycles(job.live, n, P) + kImportanceLatency);
+  u.timed(u.importance_unit, importance_row_cycles(job.live, n, P) + kGatherLatency);
   const Cycle topk = topk_cycles(o.stats);
   if (topk > 0) {
     o.topk_start = u.sim.now();
@@ -345,22 +346,42 @@ DecisionOutcome Accelerator::run_decision(const DecisionJobSpec& job) {
     u.ops.topk_comparisons += o.stats.streamed + static_cast<std::uint64_t>(o.stats.candidates);
   }
   o.emit_start = u.sim.now();
-  u.timed(u.topk_engine, ceil_div(static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(P)) + kEmitLatency);
-  // output: the kept ids in whole transactions, at most one burst per request
-  o.output_start = u.sim.now();
+  u.timed(u.importance_unit, ceil_div(static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(P)) + kEmitLatency);
+  // output: the kept ids in whole transactions, a request per 4 KiB page,
+  // then the status record. The data goes first: one beat per cycle from
+  // the phase's second cycle, and a burst's request is offered from the
+  // cycle after its last beat (the memory answers a write without waiting
+  // for its data, so a request may not run ahead of it)
+  const Cycle out0 = u.sim.now();
+  o.output_start = out0;
   std::vector<MemRequest> writes;
-  const std::uint64_t bytes = ceil_div(static_cast<std::uint64_t>(kept) * kLiveIdBytes, tb) * tb;
-  for (std::uint64_t off = 0; off < bytes; off += kMaxBurstBytes) {
-    const auto len = static_cast<std::uint32_t>(std::min<std::uint64_t>(kMaxBurstBytes, bytes - off));
-    writes.push_back(MemRequest{job.out_addr + off, len, DramKind::kMeta, true, 3});
+  std::vector<Cycle> not_before;
+  const std::uint64_t end = job.out_addr + ceil_div(static_cast<std::uint64_t>(kept) * kLiveIdBytes, tb) * tb;
+  std::uint64_t beats = 0;
+  for (std::uint64_t a = job.out_addr; a < end;) {
+    const std::uint64_t next = std::min(end, (a / kBurstPageBytes + 1) * kBurstPageBytes);
+    writes.push_back(MemRequest{a, static_cast<std::uint32_t>(next - a), DramKind::kOut, true, 3});
+    beats += (next - a) / tb;
+    not_before.push_back(out0 + 1 + beats);
+    a = next;
   }
-  if (job.status_addr) writes.push_back(MemRequest{*job.status_addr, kStatusBytes, DramKind::kOut, true, 4});
-  if (!writes.empty()) u.controller_requests(std::move(writes));
+  if (job.status_addr) {
+    writes.push_back(MemRequest{*job.status_addr, kStatusBytes, DramKind::kOut, true, 4});
+    not_before.push_back(out0 + 2 + beats);
+  }
+  if (!writes.empty()) u.controller_requests(std::move(writes), std::move(not_before));
   o.end = u.sim.now();
   return o;
 }
 
 const std::vector<std::uint64_t>& Accelerator::token_importance() const { return u_->importance; }
+
+void Accelerator::set_token_importance(const std::vector<std::uint64_t>& words) {
+  if (words.size() != u_->importance.size())
+    throw std::invalid_argument("set_token_importance: " + std::to_string(words.size()) + " words, the memory has " +
+                                std::to_string(u_->importance.size()));
+  u_->importance = words;
+}
 
 void Accelerator::fill(RunResult& r) const {
   const Units& u = *u_;

@@ -11,7 +11,9 @@
 //              [--first-row, --first-row + --max-rows);
 //   generated  the default: a mix of dense, value-pruned and progressive jobs
 //              with and without LSB refetch, head_dim 64 and 128 (mixed_jobs;
-//              --jobs, --tokens, --head-dim, --seed).
+//              --jobs, --tokens, --head-dim, --seed); --cascade adds token
+//              importance (every head job accumulates) and a cascade token
+//              decision after every fourth job.
 // The jobs go to the kernel in calls of --calls-of jobs (one memory image and
 // one ap_start each), back to back on one kernel; the run stops at the first
 // call that diverges.
@@ -66,6 +68,7 @@ struct Options {
   int jobs = 8;
   int tokens = 0;
   int head_dim = 0;
+  bool cascade = false;
   std::uint64_t seed = 1;
   std::size_t calls_of = 64;
   std::uint64_t jitter_latency = 0;
@@ -119,10 +122,12 @@ std::vector<std::string> reproduce(const Options& o, const Workload& w, const co
     std::string shape;
     if (o.tokens > 0) shape += fmt::format(" --tokens {}", o.tokens);
     if (o.head_dim > 0) shape += fmt::format(" --head-dim {}", o.head_dim);
+    if (o.cascade) shape += " --cascade";
     lines.push_back(
         fmt::format("{} --jobs {}{} --calls-of {} --seed {}", pre, o.jobs, shape, o.calls_of, o.seed));
     if (w.calls > 1)
-      lines.push_back(fmt::format("{} --jobs {}{} --seed {}", pre, t.divergent_jobs, shape,
+      lines.push_back(fmt::format("{} --jobs {}{} --seed {}", pre,
+                                  std::min(o.calls_of, w.jobs - t.divergent_call * o.calls_of), shape,
                                   call_seed(o.seed, t.divergent_call)));
   }
   return lines;
@@ -143,7 +148,7 @@ co::CosimTotals run_model(const co::CosimRunConfig& cfg, const Options& o, const
       std::string skipped;
       return co::jobs_from_trace(w.trace, w.first + first, n, o.seed, o.skip_unsupported ? &skipped : nullptr);
     }
-    return co::mixed_jobs(call_seed(o.seed, c), static_cast<int>(n), o.tokens, o.head_dim);
+    return co::mixed_jobs(call_seed(o.seed, c), static_cast<int>(n), o.tokens, o.head_dim, o.cascade);
   };
   return co::run_cosim<Model>(cfg, w.calls, jobs_of, [&](std::size_t, std::size_t jobs_done, cm::Cycle cycles) {
     if (!progress.due()) return;
@@ -340,6 +345,10 @@ int main(int argc, char** argv) {
   CLI::Option* hd_opt = app.add_option("--head-dim", o.head_dim,
                                        "head_dim of every generated job: 16, 32, 64 or 128 (default: 64 and 128 alternating)")
                             ->check(CLI::Range(1, 1 << 20));
+  CLI::Option* cascade_opt = app.add_flag(
+      "--cascade", o.cascade,
+      "generated mix: every head job adds its probabilities to the token importance (the first of a call clears it) "
+      "and every fourth is followed by a cascade token decision over its live list");
   app.add_option("--seed", o.seed, "seed of the data (and of the memory jitter)")->capture_default_str();
   app.add_option("--calls-of", o.calls_of, "jobs per kernel call (one memory image and ap_start each)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
@@ -355,7 +364,7 @@ int main(int argc, char** argv) {
   app.add_option("--wave", o.wave, "write an FST waveform of the whole RTL run to this file");
   app.add_option("--json", o.json_path, "write the JSON record to this file ('-': stdout)");
   app.add_flag("-q,--quiet", o.quiet, "no summary and no progress line");
-  for (CLI::Option* g : {jobs_opt, tokens_opt, hd_opt}) trace_opt->excludes(g);
+  for (CLI::Option* g : {jobs_opt, tokens_opt, hd_opt, cascade_opt}) trace_opt->excludes(g);
   for (CLI::Option* t : {rows_opt, first_opt, skip_opt}) t->needs(trace_opt);
 
   try {

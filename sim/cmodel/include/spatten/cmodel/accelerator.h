@@ -66,15 +66,21 @@
 //   accumulate  (head job flag) after the prob·V unit's done, before the
 //               output: importance[live[i]] += prob[i] (the final row),
 //               importance_row_cycles + kImportanceLatency cycles.
-//   decision    (run_decision, flag decide) descriptor; [clear]; live: the
-//               key fetcher reads the live list only (all chunks over the
-//               lanes, no rows); gather: the unprotected ids' importance
-//               into the top-k engine, importance_row_cycles +
-//               kImportanceLatency; top-k: topk_cycles of the decision's
-//               stats (golden::prune_tokens, lanes P); emit: the kept ids
-//               in order, ceil(n / P) + kEmitLatency cycles; output: the
-//               kept ids (4 bytes each, whole transactions, requests of at
-//               most kMaxBurstBytes, kind meta) and the status record.
+//   decision    (run_decision, flag decide) descriptor; [clear]; one cycle
+//               (the controller latches the job); live: the key fetcher
+//               reads the live list only (all chunks over the lanes, no
+//               rows); gather: the unprotected ids' importance, compacted,
+//               into the top-k engine's rows, importance_row_cycles +
+//               kGatherLatency; top-k: topk_cycles of the decision's stats
+//               (golden::prune_tokens, lanes P; none when it has no choice
+//               to make); emit: the kept ids in order, ceil(n / P) +
+//               kEmitLatency cycles; output: the kept ids (4 bytes each,
+//               whole transactions, one request per 4 KiB page the range
+//               touches: an AXI burst may not cross 4 KiB; kind out, the
+//               buffer they go to) and
+//               the status record; the data goes first (a beat per cycle
+//               from the phase's second cycle) and each request is offered
+//               from the cycle after its last beat.
 //
 // DRAM rows are padded to whole transactions: a row of D words of b bits
 // occupies round_up(ceil(D*b/8), transaction_bytes) bytes (row_bytes()).
@@ -106,9 +112,11 @@ inline constexpr Cycle kDividerCycles = 32;     ///< radix-4 62-bit reciprocal, 
 inline constexpr Cycle kNormalizeLatency = 2;   ///< multiply + shift
 inline constexpr Cycle kDecisionCycles = 1;     ///< requant comparison
 inline constexpr Cycle kTopkPassOverhead = 3;   ///< per pass: pivot read, FIFO drain (the release's ceil(n/P)+3)
-inline constexpr Cycle kImportanceLatency = 2;  ///< importance row read, add and write back
-inline constexpr Cycle kEmitLatency = 2;        ///< decision's merge of protected and selected ids
-inline constexpr std::uint32_t kMaxBurstBytes = 256 * 32;  ///< an AXI4 burst: 256 beats of 32 bytes
+inline constexpr Cycle kImportanceLatency = 2;  ///< accumulate: the group's ids read, then each row's read-add-write
+inline constexpr Cycle kGatherLatency = 3;      ///< the same, plus the last partial candidate row's write
+inline constexpr Cycle kEmitLatency = 2;        ///< the group's ids read; the last partial row of kept ids
+inline constexpr Cycle kDecisionSetupCycles = 1;  ///< the controller latches a decision job
+inline constexpr std::uint64_t kBurstPageBytes = 4096;  ///< an AXI burst may not cross 4 KiB
 
 /// Cycles of one pass of a live list through the importance memory (rows of
 /// P words): per aligned group of P positions, one per distinct row id / P
@@ -204,6 +212,9 @@ class Accelerator {
   DecisionOutcome run_decision(const DecisionJobSpec& job);
   /// The token importance memory (max_context words), as the jobs left it.
   const std::vector<std::uint64_t>& token_importance() const;
+  /// Loads the memory as earlier calls left it (on a fresh model that goes on
+  /// where another stopped); `words` must have max_context entries.
+  void set_token_importance(const std::vector<std::uint64_t>& words);
 
   Cycle now() const;
   const AccelParams& params() const { return params_; }

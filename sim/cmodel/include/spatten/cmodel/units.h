@@ -460,8 +460,11 @@ class CollectUnit final : public Component {
 class MemoryClient final : public Component {
  public:
   MemoryClient(std::string name, HbmMemory& mem, int port) : Component(std::move(name)), mem_(mem), port_(port) {}
-  void start(std::vector<MemRequest> reqs) {
+  /// not_before (optional, one per request): the first cycle each request
+  /// may be offered (a write whose data must go out first).
+  void start(std::vector<MemRequest> reqs, std::vector<Cycle> not_before = {}) {
     reqs_ = std::move(reqs);
+    not_before_ = std::move(not_before);
     sent_ = got_ = 0;
     slot_ = RequestSlot{};
   }
@@ -476,7 +479,9 @@ class MemoryClient final : public Component {
     }
     if (slot_.offer(mem_, port_, now)) did = true;
     if (!slot_.valid && sent_ < reqs_.size()) {
-      slot_.fill(now, reqs_[sent_++]);
+      slot_.fill(now, reqs_[sent_]);
+      if (sent_ < not_before_.size()) slot_.ready_at = std::max(slot_.ready_at, not_before_[sent_]);
+      ++sent_;
       did = true;
     }
     return did ? Activity::kBusy : Activity::kStalled;
@@ -495,6 +500,7 @@ class MemoryClient final : public Component {
   HbmMemory& mem_;
   int port_;
   std::vector<MemRequest> reqs_;
+  std::vector<Cycle> not_before_;
   std::size_t sent_ = 0, got_ = 0;
   RequestSlot slot_;
 };
