@@ -124,18 +124,22 @@ module importance_unit #(
   logic [P-1:0]  st_mask;                           // the group's positions in it
   logic          st_last;                           // the group's last step
   logic          st_go;                             // a step this cycle
+  // (the combinational blocks of a pass do their work under the condition that
+  // it matters, so that an idle unit costs a simulator little)
   always_comb begin
     logic found;
     found = 1'b0;
     st_row = '0;
     st_mask = '0;
-    for (int p = 0; p < P; p++) begin
-      if (g_rem[p] && !found) begin
-        found = 1'b1;
-        st_row = g_id[p] / P32;
+    if (state == S_WALK && op != OP_EMIT) begin
+      for (int p = 0; p < P; p++) begin
+        if (g_rem[p] && !found) begin
+          found = 1'b1;
+          st_row = g_id[p] / P32;
+        end
       end
+      for (int p = 0; p < P; p++) st_mask[p] = g_rem[p] && g_id[p] / P32 == st_row;
     end
-    for (int p = 0; p < P; p++) st_mask[p] = g_rem[p] && g_id[p] / P32 == st_row;
     st_go = state == S_WALK && g_have && op != OP_EMIT && found;
     st_last = (g_rem & ~st_mask) == '0;
   end
@@ -157,14 +161,16 @@ module importance_unit #(
     s2_base = (last_wr && last_wr_row == s2_row) ? last_wr_data : rd_q;
     s2_new = s2_base;
     s2_val = '0;
-    for (int w = 0; w < P; w++) begin
-      for (int p = 0; p < P; p++) begin
-        if (s2_mask[p] && s2_in[p] && int'(s2_word[p]) == w)
-          s2_new[w*64 +: 64] = s2_base[w*64 +: 64] + 64'(s2_prob[p]);
+    if (s2_go) begin
+      for (int w = 0; w < P; w++) begin
+        for (int p = 0; p < P; p++) begin
+          if (s2_mask[p] && s2_in[p] && int'(s2_word[p]) == w)
+            s2_new[w*64 +: 64] = s2_base[w*64 +: 64] + 64'(s2_prob[p]);
+        end
       end
+      for (int p = 0; p < P; p++)
+        if (s2_mask[p] && s2_in[p]) s2_val[p] = s2_base[int'(s2_word[p])*64 +: 64];
     end
-    for (int p = 0; p < P; p++)
-      if (s2_mask[p] && s2_in[p]) s2_val[p] = s2_base[int'(s2_word[p])*64 +: 64];
   end
 
   // gather: the group's words as its steps come in, then compaction
@@ -213,10 +219,12 @@ module importance_unit #(
     int c;
     c_next = cstage;
     c = int'(ccnt);
-    for (int p = 0; p < P; p++) begin
-      if (g_unprot[p]) begin
-        c_next[c] = g_words[p];
-        c = c + 1;
+    if (op == OP_GATHER && s2_go && s2_last) begin
+      for (int p = 0; p < P; p++) begin
+        if (g_unprot[p]) begin
+          c_next[c] = g_words[p];
+          c = c + 1;
+        end
       end
     end
     c_next_cnt = CW'(unsigned'(c));
@@ -235,6 +243,7 @@ module importance_unit #(
   end
 
   // emit of the group in hand
+  wire emit_step = state == S_WALK && op == OP_EMIT && g_have;
   logic [P-1:0] e_keep;
   logic [IW-1:0] e_unprot_cnt;
   always_comb begin
@@ -242,7 +251,7 @@ module importance_unit #(
     ord = ord_base;
     e_keep = '0;
     for (int p = 0; p < P; p++) begin
-      if (g_valid[p]) begin
+      if (emit_step && g_valid[p]) begin
         if (prot(g_id[p], context_len, sink_tokens, recent_tokens)) begin
           e_keep[p] = 1'b1;
         end else begin
@@ -260,14 +269,13 @@ module importance_unit #(
     k_next = kstage;
     c = int'(kcnt);
     for (int p = 0; p < P; p++) begin
-      if (e_keep[p]) begin
+      if (emit_step && e_keep[p]) begin
         k_next[c] = g_id[p];
         c = c + 1;
       end
     end
     k_next_cnt = CW'(unsigned'(c));
   end
-  wire emit_step = state == S_WALK && op == OP_EMIT && g_have;
 
   always_ff @(posedge clk) begin
     // importance memory: one registered read, one write (clear or accumulate)
@@ -319,8 +327,10 @@ module importance_unit #(
         g_rem <= g_rem & ~st_mask;
       end
       last_wr <= op == OP_ACC && s2_go && s2_row < unsigned'(NR);
-      last_wr_row <= s2_row;
-      last_wr_data <= s2_new;
+      if (s2_go) begin
+        last_wr_row <= s2_row;
+        last_wr_data <= s2_new;
+      end
       // gather: the group's words, then its candidates
       if (op == OP_GATHER && s2_go) begin
         if (s2_last) begin
