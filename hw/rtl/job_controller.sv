@@ -182,7 +182,7 @@ module job_controller
   logic [BCW:0] aw_cnt, b_cnt;      // AWs accepted, Bs received
   logic [BCW-1:0] w_db;             // data beats sent
   logic [BCW-1:0] w_total;          // data beats of the job
-  logic [63:0] w_addr;              // address of the next data beat
+  logic [11:0] w_page_off;          // the next data beat's offset in its 4 KiB page (W bursts end at pages)
   logic [8:0]  w_burst_left;        // beats left in the current W burst
   logic        w_status_sent;
   logic        cleared;             // CLEAR ran for this job
@@ -573,7 +573,7 @@ module job_controller
           aw_all <= 1'b0;
           w_db <= '0;
           w_total <= data_beats;
-          w_addr <= out_addr_r;
+          w_page_off <= out_addr_r[11:0];
           w_burst_left <= 9'(burst_beats(out_addr_r[11:0], data_beats));
           w_status_sent <= 1'b0;
           state <= S_OUT_WAIT;
@@ -617,8 +617,8 @@ module job_controller
           if (w_valid && w_ready) begin
             if (w_db < w_total) begin
               w_db <= w_db + 1'b1;
-              w_addr <= w_addr + 64'd32;
-              w_burst_left <= w_burst_left == 9'd1 ? 9'(burst_beats(w_addr[11:0] + 12'd32, w_total - w_db - 1'b1))
+              w_page_off <= w_page_off + 12'd32;
+              w_burst_left <= w_burst_left == 9'd1 ? 9'(burst_beats(w_page_off + 12'd32, w_total - w_db - 1'b1))
                                                    : w_burst_left - 9'd1;
             end else begin
               w_status_sent <= 1'b1;
