@@ -35,7 +35,8 @@ struct CosimTotals {
   std::size_t jobs = 0;   ///< jobs in those calls
   std::size_t progressive_jobs = 0;   ///< of them: progressive (MSB pass first)
   std::size_t refetched_jobs = 0;     ///< of them: golden refetched the LSBs
-  std::size_t value_pruned_jobs = 0;  ///< of them: value_keep < n (the value top-k ran)
+  std::size_t value_pruned_jobs = 0;  ///< of them: head jobs with value_keep < n (the value top-k ran)
+  std::size_t decision_jobs = 0;      ///< of them: cascade token decisions
   cmodel::Cycle rtl_cycles = 0;      ///< RTL clock cycles of the calls (ap_start write to interrupt)
   cmodel::Cycle checked_cycles = 0;  ///< cycles from job 0's start to ap_done, summed (compare() checks them)
   cmodel::Cycle cmodel_cycles = 0;   ///< the cycle model's RunResult::cycles, summed
@@ -92,7 +93,11 @@ CosimTotals run_cosim(const CosimRunConfig& cfg, std::size_t calls,
       if (jobs[i].job.progressive) ++tot.progressive_jobs;
       if ((golden[i].status[spatten::kernel_if::StatusIndex::flags] & spatten::kernel_if::kStatusLsbRefetched) != 0)
         ++tot.refetched_jobs;
-      if (jobs[i].job.value_keep < jobs[i].job.n) ++tot.value_pruned_jobs;
+      if (jobs[i].decide) {
+        ++tot.decision_jobs;
+      } else if (jobs[i].job.value_keep < jobs[i].job.n) {
+        ++tot.value_pruned_jobs;
+      }
     }
 
     t0 = Clock::now();

@@ -76,6 +76,7 @@ TEST(SpattenCosimTool, CascadeMixAgreesOnBothKernels) {
     EXPECT_EQ(r.status, 0) << preset << "\n" << r.out << r.err;
     // 8 head jobs and a decision after every fourth
     EXPECT_NE(r.out.find("agree: 10 jobs, outputs bit-exact with golden"), std::string::npos) << preset << "\n" << r.out;
+    EXPECT_NE(r.out.find("2 value-pruned, 2 cascade decisions"), std::string::npos) << preset << "\n" << r.out;
   }
   expect_bad_input("--cascade --trace " + q(scratch_path("any.csv")), "--cascade");
 }

@@ -258,6 +258,7 @@ Outcome run(const Options& o, bool trace_mode) {
   rec["progressive_jobs"] = t.progressive_jobs;
   rec["refetched_jobs"] = t.refetched_jobs;
   rec["value_pruned_jobs"] = t.value_pruned_jobs;
+  rec["decision_jobs"] = t.decision_jobs;
   rec["agree"] = t.agree();
   rec["divergence"] = t.agree() ? json(nullptr)
                                 : json{{"call", t.divergent_call},
@@ -297,8 +298,8 @@ Outcome run(const Options& o, bool trace_mode) {
     s << "DIVERGED in " << out.divergence_line << "\n";
     for (const std::string& line : reproduce(o, w, t)) s << "reproduce:    " << line << "\n";
   }
-  s << fmt::format("jobs run:     {} ({} progressive, {} with LSB refetch, {} value-pruned)\n", t.jobs,
-                   t.progressive_jobs, t.refetched_jobs, t.value_pruned_jobs);
+  s << fmt::format("jobs run:     {} ({} progressive, {} with LSB refetch, {} value-pruned, {} cascade decisions)\n",
+                   t.jobs, t.progressive_jobs, t.refetched_jobs, t.value_pruned_jobs, t.decision_jobs);
   s << fmt::format("RTL kernel:   {} cycles in {:.3f} s, {:.1f} kcycles/s\n", t.rtl_cycles, t.rtl_seconds,
                    rtl_cps / 1e3);
   s << fmt::format("cycle model:  {} cycles in {:.3f} s (golden {:.3f} s, workload set-up {:.3f} s)\n", t.cmodel_cycles,
