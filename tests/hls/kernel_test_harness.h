@@ -342,4 +342,15 @@ class KernelHarness {
   std::size_t out_words_ = 0;
 };
 
+/// Every out word no job owns (written[i] false) still holds the sentinel.
+template <class C>
+void expect_no_stray_writes(const KernelHarness<C>& h, const std::vector<bool>& written) {
+  const std::vector<kernel_if::out_t>& out = h.mem().out;
+  for (std::size_t i = 0; i < h.out_words(); ++i) {
+    if (!written[i]) {
+      ASSERT_EQ(out[i], kSentinel) << "stray write at out[" << i << "], " << h.preset();
+    }
+  }
+}
+
 }  // namespace spatten::test::hls

@@ -135,11 +135,7 @@ void check_call(const KernelHarness<C>& h, std::vector<std::uint64_t>& importanc
       g::accumulate_token_importance<C::max_context>(model, j.live.data(), head_scratch->prob, n);
   }
   EXPECT_TRUE(pruned_something) << "the decisions must prune: " << h.preset();
-  for (std::size_t i = 0; i < h.out_words(); ++i) {
-    if (!written[i]) {
-      ASSERT_EQ(out[i], kSentinel) << "stray write at out[" << i << "], " << h.preset();
-    }
-  }
+  expect_no_stray_writes(h, written);
 }
 
 template <class C>
