@@ -267,70 +267,62 @@ module row_fetcher #(
   endfunction
 
   // ------------------------------------------------ 3. fill the AR registers
-  logic [LANES-1:0]  fill;
-  logic [LANES-1:0]  fill_chunk;
-  logic [LANES*IW-1:0] fill_index;      // row fetch index or chunk index
-  logic [LANES*SLW-1:0] fill_slot;
-  logic [LANES-1:0]  fill_plane;        // plane id (buffer half)
-  logic [LANES*64-1:0] fill_addr;
-  logic [LANES*8-1:0] fill_len;
-  logic [CHW-1:0]    n_chunks_req;
-  logic [LW-1:0]     n_lane_row [LANES];
-  logic [LANES-1:0]  n_lane_plane;
-  logic [SLW-1:0]    n_lane_slot [LANES];
+  // Split in two for simulation speed: Verilator evaluates every block that
+  // reads a kernel input (here ar_ready) in each eval() of a cycle, so the
+  // per-lane row lookups (position, token id, address), which read only
+  // registers, are kept out of the small ready-dependent block below.
+  //
+  // a. each lane's next row, as if its AR register were free: row_ok when
+  //    the row exists, its slot is free (row - consumed < BUF_ROWS) and its
+  //    id is known (tested after the slot: the position is only looked up
+  //    for a lane that may issue)
+  logic [LANES-1:0]  lane_room;         // running, and the lane's queue has room
+  logic [LANES-1:0]  row_ok;
+  logic [LANES*64-1:0] row_addr;
   always_comb begin
     logic [IW-1:0] pos;
     logic [31:0] tok;
     logic [63:0] base;
-    logic [IW-1:0] row;
-    n_chunks_req = c_chunks_req;
-    n_lane_plane = c_lane_plane;
-    fill = '0;
-    fill_chunk = '0;
-    fill_index = '0;
-    fill_slot = '0;
-    fill_plane = '0;
-    fill_addr = '0;
-    fill_len = '0;
+    row_ok = '0;
+    row_addr = '0;
     pos = '0;
     tok = '0;
     base = '0;
-    row = '0;
     for (int j = 0; j < LANES; j++) begin
-      n_lane_row[j] = c_lane_row[j];
-      n_lane_slot[j] = c_lane_slot[j];
-      if (c_active && (!ar_valid_r[j] || ar_ready[j]) && q_cnt[j] < MAX_OUT_OW) begin
+      lane_room[j] = c_active && q_cnt[j] < MAX_OUT_OW;
+      if (lane_room[j] && !c_ids_only && c_lane_row[j] < LW'(c_count) &&
+          (c_lane_plane[j] || (IW'(c_lane_row[j]) - c_consumed) < IW'(unsigned'(BUF_ROWS)))) begin
+        pos = position(IW'(c_lane_row[j]), use_sel);
+        if (ids_all || pos < ids_ready) begin
+          tok = live_mem[CAW'(pos / IDS_IW)][(int'(pos) % IDS_PER_BEAT) * 32 +: 32];
+          base = c_lane_plane[j] ? plane_base1 : plane_base0;
+          row_ok[j] = 1'b1;
+          row_addr[j*64 +: 64] = base + (64'(tok) << row_shift);
+        end
+      end
+    end
+  end
+  // b. lanes in index order whose register is free after this edge
+  //    (!ar_valid || ar_ready) and whose queue has room: the next live-list
+  //    chunk while any is left, else the lane's row when row_ok
+  logic [LANES-1:0]  fill;
+  logic [LANES-1:0]  fill_chunk;
+  logic [LANES*CHW-1:0] fill_chunk_index;
+  logic [CHW-1:0]    n_chunks_req;
+  always_comb begin
+    n_chunks_req = c_chunks_req;
+    fill = '0;
+    fill_chunk = '0;
+    fill_chunk_index = '0;
+    for (int j = 0; j < LANES; j++) begin
+      if (lane_room[j] && (!ar_valid_r[j] || ar_ready[j])) begin
         if (n_chunks_req < c_chunks_total) begin
           fill[j] = 1'b1;
           fill_chunk[j] = 1'b1;
-          fill_index[j*IW +: IW] = IW'(n_chunks_req);
-          fill_addr[j*64 +: 64] = live_addr + 64'(n_chunks_req) * 64'(unsigned'(BEAT_BYTES));
-          fill_len[j*8 +: 8] = 8'd0;
+          fill_chunk_index[j*CHW +: CHW] = n_chunks_req;
           n_chunks_req = n_chunks_req + 1'b1;
-        end else if (!c_ids_only && c_lane_row[j] < LW'(c_count) &&
-                     (c_lane_plane[j] || (IW'(c_lane_row[j]) - c_consumed) < IW'(unsigned'(BUF_ROWS)))) begin
-          // a new row's slot is free (row - consumed < BUF_ROWS); then its id
-          // must be known (tested second: the position is only looked up
-          // for a lane that may issue)
-          row = IW'(c_lane_row[j]);
-          pos = position(row, use_sel);
-          if (ids_all || pos < ids_ready) begin
-            tok = live_mem[CAW'(pos / IDS_IW)][(int'(pos) % IDS_PER_BEAT) * 32 +: 32];
-            base = c_lane_plane[j] ? plane_base1 : plane_base0;
-            fill[j] = 1'b1;
-            fill_index[j*IW +: IW] = row;
-            fill_slot[j*SLW +: SLW] = c_lane_slot[j];
-            fill_plane[j] = c_lane_plane[j] ? plane_id1 : plane_id0;
-            fill_addr[j*64 +: 64] = base + (64'(tok) << row_shift);
-            fill_len[j*8 +: 8] = row_beats_m1;
-            if (two_planes && !c_lane_plane[j]) begin
-              n_lane_plane[j] = 1'b1;
-            end else begin
-              n_lane_plane[j] = 1'b0;
-              n_lane_row[j] = c_lane_row[j] + LW'(unsigned'(LANES));
-              n_lane_slot[j] = slot_step(c_lane_slot[j]);
-            end
-          end
+        end else begin
+          fill[j] = row_ok[j];
         end
       end
     end
@@ -420,10 +412,20 @@ module row_fetcher #(
       ids_only_r <= c_ids_only;
       consumed <= c_consumed + IW'(take);
       chunks_req <= n_chunks_req;
-      lane_plane <= n_lane_plane;
+      // a lane that sends a row moves to the row's next plane, or to its next row
       for (int j = 0; j < LANES; j++) begin
-        lane_row[j] <= n_lane_row[j];
-        lane_slot[j] <= n_lane_slot[j];
+        lane_plane[j] <= c_lane_plane[j];
+        lane_row[j] <= c_lane_row[j];
+        lane_slot[j] <= c_lane_slot[j];
+        if (fill[j] && !fill_chunk[j]) begin
+          if (two_planes && !c_lane_plane[j]) begin
+            lane_plane[j] <= 1'b1;
+          end else begin
+            lane_plane[j] <= 1'b0;
+            lane_row[j] <= c_lane_row[j] + LW'(unsigned'(LANES));
+            lane_slot[j] <= slot_step(c_lane_slot[j]);
+          end
+        end
       end
       chunks_total <= c_chunks_total;
       delivered_r <= delivered_next;
@@ -447,10 +449,18 @@ module row_fetcher #(
         end
         if (fill[j]) begin
           ar_valid_r[j] <= 1'b1;
-          ar_addr_r[j] <= fill_addr[j*64 +: 64];
-          ar_len_r[j] <= fill_len[j*8 +: 8];
-          q_mem[j * MAX_OUT + int'(q_tail[j])] <= {fill_chunk[j], fill_index[j*IW +: IW], fill_slot[j*SLW +: SLW],
-                                                   fill_plane[j]};
+          if (fill_chunk[j]) begin
+            // one beat of 8 ids; its queue entry: chunk, chunk index
+            ar_addr_r[j] <= live_addr + 64'(fill_chunk_index[j*CHW +: CHW]) * 64'(unsigned'(BEAT_BYTES));
+            ar_len_r[j] <= 8'd0;
+            q_mem[j * MAX_OUT + int'(q_tail[j])] <= {1'b1, IW'(fill_chunk_index[j*CHW +: CHW]), SLW'(0), 1'b0};
+          end else begin
+            // the row's plane; its queue entry: row, fetch index, slot, plane id
+            ar_addr_r[j] <= row_addr[j*64 +: 64];
+            ar_len_r[j] <= row_beats_m1;
+            q_mem[j * MAX_OUT + int'(q_tail[j])] <= {1'b0, IW'(c_lane_row[j]), c_lane_slot[j],
+                                                     c_lane_plane[j] ? plane_id1 : plane_id0};
+          end
           q_tail[j] <= q_tail[j] == QW'(unsigned'(MAX_OUT - 1)) ? '0 : q_tail[j] + 1'b1;
           cnt = cnt + 1'b1;
           if (fill_chunk[j]) chunks = chunks + 1'b1;

@@ -241,15 +241,14 @@ module softmax_unit #(
     last_beat = pos_r + L_CW >= {1'b0, n_r};
   end
 
-  logic [L-1:0][LW-1:0] x_d;
-  logic [L-1:0][TW-1:0] t_d;
-  logic [L-1:0][EW-1:0] mant_d;
-  logic [L-1:0][4:0]    sh_d;
-  logic [L-1:0]         zero_d;
-  logic [L-1:0][EW-1:0] e_d;
   logic [SW-1:0]        beat_sum;
 
-  always_comb begin
+  // Each stage computes only the lanes of its valid mask (every stage
+  // register is read under the mask of the stage that loaded it): clock
+  // enables in hardware, and a simulator skips the idle lanes, which is most
+  // cycles of a job (the pass runs between the row's collection and its
+  // normalization).
+  always_ff @(posedge clk) begin
     for (int j = 0; j < L; j++) begin
       logic [MW-1:0]  prod;
       logic [6:0]     idx;
@@ -263,44 +262,44 @@ module softmax_unit #(
       logic [16:0]    ip;
       // stage 0: x = m - logit (the difference of two LW-bit signed values
       // is in [0, 2^LW - 2])
-      x_d[j] = max_r - rd_x[j][LW-1:0];
+      if (state == S_EXP && rd_mask[j]) x_q[j] <= max_r - rd_x[j][LW-1:0];
       // stage 1: t = round(x * log2e / 2^TS)
-      prod   = MW'(x_q[j]) * MW'(LOG2E_Q23);
-      t_d[j] = prod[MW-1:TS] + TW'(prod[TS-1]);
+      if (v1[j]) begin
+        prod   = MW'(x_q[j]) * MW'(LOG2E_Q23);
+        t_q[j] <= prod[MW-1:TS] + TW'(prod[TS-1]);
+      end
       // stage 2: table and interpolation
-      idx    = {1'b0, t_q[j][15:10]};
-      rem    = t_q[j][9:0];
-      a      = exp2_lut(idx);
-      d      = a - exp2_lut(idx + 7'd1);
-      dr     = (EW + 10)'(d) * (EW + 10)'(rem);
-      step   = dr[EW+9:10] + EW'(dr[9]);
-      mant_d[j] = a - step;
-      ip     = t_q[j][TW-1:16];
-      zero_d[j] = ip > 17'd31;
-      sh_d[j]   = ip[4:0];
+      if (v2[j]) begin
+        idx    = {1'b0, t_q[j][15:10]};
+        rem    = t_q[j][9:0];
+        a      = exp2_lut(idx);
+        d      = a - exp2_lut(idx + 7'd1);
+        dr     = (EW + 10)'(d) * (EW + 10)'(rem);
+        step   = dr[EW+9:10] + EW'(dr[9]);
+        mant_q[j] <= a - step;
+        ip     = t_q[j][TW-1:16];
+        zero_q[j] <= ip > 17'd31;
+        sh_q[j]   <= ip[4:0];
+      end
       // stage 3: e = round(mant / 2^a)
-      if (zero_q[j]) e_d[j] = '0;
-      else if (sh_q[j] == 5'd0) e_d[j] = mant_q[j];
-      else e_d[j] = (mant_q[j] >> sh_q[j]) + ((mant_q[j] >> (sh_q[j] - 5'd1)) & 25'd1);
+      if (v3[j]) begin
+        if (zero_q[j]) e_q[j] <= '0;
+        else if (sh_q[j] == 5'd0) e_q[j] <= mant_q[j];
+        else e_q[j] <= (mant_q[j] >> sh_q[j]) + ((mant_q[j] >> (sh_q[j] - 5'd1)) & 25'd1);
+      end
     end
-    // stage 4: the beat's contribution to S
-    beat_sum = '0;
-    for (int j = 0; j < L; j++) begin
-      if (v4[j]) beat_sum = beat_sum + SW'(e_q[j]);
-    end
-  end
-
-  always_ff @(posedge clk) begin
-    x_q    <= x_d;
-    t_q    <= t_d;
-    mant_q <= mant_d;
-    sh_q   <= sh_d;
-    zero_q <= zero_d;
-    e_q    <= e_d;
     r1     <= beat_r;
     r2     <= r1;
     r3     <= r2;
     r4     <= r3;
+  end
+
+  // stage 4: the beat's contribution to S
+  always_comb begin
+    beat_sum = '0;
+    for (int j = 0; j < L; j++) begin
+      if (v4[j]) beat_sum = beat_sum + SW'(e_q[j]);
+    end
   end
 
   // ---------------------------------------------------------------- divider
@@ -336,22 +335,20 @@ module softmax_unit #(
   logic [RW-1:0]         nr1, nr2;
   logic [L-1:0][EW-1:0]  ne_q;
   logic [L-1:0][PBW-1:0] p_q;
-  logic [L-1:0][PBW-1:0] p_d;
 
-  always_comb begin
+  // as the exponent stages: only the lanes of the valid masks
+  always_ff @(posedge clk) begin
     for (int j = 0; j < L; j++) begin
       /* verilator lint_off UNUSEDSIGNAL */
       logic [EW+QW-1:0] pr;            // the floor drops bits 61-P:0; bit 63 is always 0
       /* verilator lint_on UNUSEDSIGNAL */
+      if (state == S_NORM && rd_mask[j]) ne_q[j] <= rd_x[j][EW-1:0];
       // e <= 2^24 and R <= 2^38: e*R <= 2^62, so p = pr[62:62-P] holds it all
-      pr     = (EW + QW)'(ne_q[j]) * (EW + QW)'(quo_r);
-      p_d[j] = pr[62 -: PBW];
+      if (nv1[j]) begin
+        pr     = (EW + QW)'(ne_q[j]) * (EW + QW)'(quo_r);
+        p_q[j] <= pr[62 -: PBW];
+      end
     end
-  end
-
-  always_ff @(posedge clk) begin
-    for (int j = 0; j < L; j++) ne_q[j] <= rd_x[j][EW-1:0];
-    p_q <= p_d;
     nr1 <= beat_r;
     nr2 <= nr1;
   end

@@ -169,9 +169,43 @@ void AxiMemory::check_tick(int master, const char* who) const {
   if (!ticked_) fail(master, std::string(who) + " before the first tick()");
 }
 
+void AxiMemory::check_all(std::size_t signals, const char* who) const {
+  if (!ticked_) throw AxiError(std::string("AxiMemory: ") + who + " before the first tick()");
+  if (signals != masters_.size())
+    throw AxiError(std::string("AxiMemory: ") + who + " with " + std::to_string(signals) + " signal sets for " +
+                   std::to_string(masters_.size()) + " masters");
+}
+
 void AxiMemory::drive(int master, AxiSignals& s) {
   check_tick(master, "drive()");
-  Master& m = at(master);
+  drive_master(master, at(master), s);
+}
+
+void AxiMemory::drive_all(std::span<AxiSignals> s) {
+  check_all(s.size(), "drive_all()");
+  for (std::size_t i = 0; i < s.size(); ++i) drive_master(static_cast<int>(i), masters_[i], s[i]);
+}
+
+void AxiMemory::read_beat(Master& m, std::uint64_t address, std::uint8_t* out) {
+  const std::uint64_t page_no = address / kPageBytes;
+  const std::uint64_t off = address % kPageBytes;
+  if (off + beat_bytes_ > kPageBytes) {  // accept() keeps bursts inside a page; kept general all the same
+    read_into(address, std::span<std::uint8_t>(out, beat_bytes_));
+    return;
+  }
+  if (page_no != m.r_page_no || m.r_page == nullptr) {
+    const auto it = pages_.find(page_no);
+    if (it == pages_.end()) {  // never written: zeros (not cached: a W beat may create the page)
+      std::fill_n(out, beat_bytes_, std::uint8_t{0});
+      return;
+    }
+    m.r_page_no = page_no;
+    m.r_page = it->second.get();  // pages are never freed or moved while the memory lives
+  }
+  std::copy_n(m.r_page->begin() + static_cast<std::ptrdiff_t>(off), beat_bytes_, out);
+}
+
+void AxiMemory::drive_master(int master, Master& m, AxiSignals& s) {
   const bool can = hbm_.requests(m.port).can_push(now_);
   s.arready = can;
   s.awready = m.can_write && can;
@@ -192,8 +226,7 @@ void AxiMemory::drive(int master, AxiSignals& s) {
         throw std::logic_error("AxiMemory: master '" + m.name + "' cycle " + std::to_string(now_) + ": R beat " +
                                std::to_string(b.index) + " after " + std::to_string(o.beats_done) + " of " +
                                std::to_string(o.beats));
-      read_into(b.address + static_cast<std::uint64_t>(b.index) * beat_bytes_,
-                std::span<std::uint8_t>(s.rdata.data(), beat_bytes_));
+      read_beat(m, b.address + static_cast<std::uint64_t>(b.index) * beat_bytes_, s.rdata.data());
     } else {
       for (const WriteData& w : m.w_pending) {
         if (w.tag == b.tag)
@@ -288,7 +321,15 @@ void AxiMemory::accept(int master, bool write, std::uint64_t addr, std::uint8_t 
 
 void AxiMemory::sample(int master, const AxiSignals& s) {
   check_tick(master, "sample()");
-  Master& m = at(master);
+  sample_master(master, at(master), s);
+}
+
+void AxiMemory::sample_all(std::span<const AxiSignals> s) {
+  check_all(s.size(), "sample_all()");
+  for (std::size_t i = 0; i < s.size(); ++i) sample_master(static_cast<int>(i), masters_[i], s[i]);
+}
+
+void AxiMemory::sample_master(int master, Master& m, const AxiSignals& s) {
   if (m.driven != now_) fail(master, "sample() without drive() in this cycle");
   if (m.sampled == now_) fail(master, "sample() called twice in one cycle");
   m.sampled = now_;
@@ -303,10 +344,13 @@ void AxiMemory::sample(int master, const AxiSignals& s) {
          "at most one of arvalid, awvalid", "both");
   }
   // AR, AW: hold checks, then the handshake
-  check_hold(master, "ar", m.ar_wait, s.arvalid, s.araddr, s.arlen, s.arsize, s.arburst, can);
+  // (no request now and none waiting: nothing to check, the common case)
+  if (s.arvalid || m.ar_wait.waiting)
+    check_hold(master, "ar", m.ar_wait, s.arvalid, s.araddr, s.arlen, s.arsize, s.arburst, can);
   if (s.arvalid && can) accept(master, false, s.araddr, s.arlen, s.arsize, s.arburst);
   if (m.can_write) {
-    check_hold(master, "aw", m.aw_wait, s.awvalid, s.awaddr, s.awlen, s.awsize, s.awburst, can);
+    if (s.awvalid || m.aw_wait.waiting)
+      check_hold(master, "aw", m.aw_wait, s.awvalid, s.awaddr, s.awlen, s.awsize, s.awburst, can);
     if (s.awvalid && can) accept(master, true, s.awaddr, s.awlen, s.awsize, s.awburst);
   }
   // W (wready is always 1 on a write master)

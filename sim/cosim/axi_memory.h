@@ -155,6 +155,11 @@ class AxiMemory {
   void tick(cmodel::Cycle now);
   void drive(int master, AxiSignals& s);
   void sample(int master, const AxiSignals& s);
+  /// drive() / sample() of every master, s[i] for master i (s.size() must be
+  /// masters()): the same checks and effects in one call per cycle, which is
+  /// what a whole-kernel harness with tens of masters wants.
+  void drive_all(std::span<AxiSignals> s);
+  void sample_all(std::span<const AxiSignals> s);
   /// The cycle of the last tick().
   cmodel::Cycle now() const { return now_; }
 
@@ -174,6 +179,7 @@ class AxiMemory {
   const cmodel::HbmMemory& hbm() const { return hbm_; }
 
  private:
+  using Page = std::array<std::uint8_t, 4096>;
   struct Region {
     std::uint64_t base;
     std::uint64_t bytes;
@@ -215,6 +221,10 @@ class AxiMemory {
     AddrWait ar_wait, aw_wait;
     cmodel::Cycle driven = cmodel::kNever;   ///< last cycle drive() ran
     cmodel::Cycle sampled = cmodel::kNever;  ///< last cycle sample() ran
+    // the backing-store page of this master's last R beat (a lane streams a
+    // row from one page: one hash lookup per page, not per beat)
+    std::uint64_t r_page_no = ~std::uint64_t{0};
+    const Page* r_page = nullptr;
   };
 
   [[noreturn]] void fail(int master, const std::string& what, const std::string& expected = {},
@@ -222,6 +232,10 @@ class AxiMemory {
   Master& at(int master);
   const Master& at(int master) const;
   void check_tick(int master, const char* who) const;
+  void check_all(std::size_t signals, const char* who) const;
+  void drive_master(int master, Master& m, AxiSignals& s);
+  void sample_master(int master, Master& m, const AxiSignals& s);
+  void read_beat(Master& m, std::uint64_t address, std::uint8_t* out);
   const Region& classify(int master, std::uint64_t address, std::uint32_t bytes, bool write) const;
   void accept(int master, bool write, std::uint64_t addr, std::uint8_t len, std::uint8_t size, std::uint8_t burst);
   void check_hold(int master, const char* ch, AddrWait& w, bool valid, std::uint64_t addr, std::uint8_t len,
@@ -229,7 +243,6 @@ class AxiMemory {
   void write_beat(int master, WriteData& w, const std::array<std::uint8_t, kAxiDataBytes>& data, std::uint32_t strb,
                   bool last);
 
-  using Page = std::array<std::uint8_t, 4096>;
   std::uint32_t beat_bytes_;
   std::uint8_t beat_size_;  ///< log2(beat_bytes)
   cmodel::HbmMemory hbm_;

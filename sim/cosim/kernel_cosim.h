@@ -169,7 +169,7 @@ class KernelCosim {
     }
     if (mem_started_) {
       mem_->tick(mnow_);
-      for (int m = 0; m <= lanes_; ++m) mem_->drive(m, sig_[static_cast<std::size_t>(m)]);
+      mem_->drive_all(sig_);
       push_memory_inputs();
     } else {
       zero_memory_inputs();
@@ -177,7 +177,7 @@ class KernelCosim {
     top_->eval();
     if (mem_started_) {
       pull_memory_outputs();
-      for (int m = 0; m <= lanes_; ++m) mem_->sample(m, sig_[static_cast<std::size_t>(m)]);
+      mem_->sample_all(sig_);
     }
     observe();
     top_->ap_clk = 1;
