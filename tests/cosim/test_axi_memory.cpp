@@ -175,8 +175,10 @@ struct Bench {
   std::vector<cs::AxiSignals> sig;
   RunResult res;
   c::Cycle now = 0;
+  bool batch = false;  ///< drive_all / sample_all instead of a call per master
 
-  Bench(const c::HbmConfig& cfg, std::uint64_t seed) : mem(cfg), ref(cfg, "ref") {
+  Bench(const c::HbmConfig& cfg, std::uint64_t seed, bool batch_calls = false)
+      : mem(cfg), ref(cfg, "ref"), batch(batch_calls) {
     const char* names[] = {"lane0", "lane1", "ctrl"};
     for (int m = 0; m < 3; ++m) {
       EXPECT_EQ(mem.add_master(names[m], m == 2), m);
@@ -207,9 +209,17 @@ struct Bench {
       const c::HbmMemory::Beat& b = ref.beat(p);
       if (b.valid) res.ref_beats.push_back(SeenBeat{now, p, b.write, b.index, b.last});
     }
-    for (int m = 0; m < 3; ++m) mem.drive(m, sig[static_cast<std::size_t>(m)]);
+    if (batch) {
+      mem.drive_all(sig);
+    } else {
+      for (int m = 0; m < 3; ++m) mem.drive(m, sig[static_cast<std::size_t>(m)]);
+    }
     for (int m = 0; m < 3; ++m) masters[static_cast<std::size_t>(m)].outputs(sig[static_cast<std::size_t>(m)]);
-    for (int m = 0; m < 3; ++m) mem.sample(m, sig[static_cast<std::size_t>(m)]);
+    if (batch) {
+      mem.sample_all(sig);
+    } else {
+      for (int m = 0; m < 3; ++m) mem.sample(m, sig[static_cast<std::size_t>(m)]);
+    }
     for (int m = 0; m < 3; ++m) masters[static_cast<std::size_t>(m)].update(sig[static_cast<std::size_t>(m)], now, *this);
     for (int p = 0; p < 3; ++p)
       if (ref.responses(p).can_pop(now)) ref.responses(p).pop(now);
@@ -361,8 +371,8 @@ Op random_write(std::mt19937_64& rng, std::uint64_t lo, std::uint64_t span) {
   return op;
 }
 
-RunResult run_scenario(const c::HbmConfig& cfg, std::uint64_t seed) {
-  Bench b(cfg, seed);
+RunResult run_scenario(const c::HbmConfig& cfg, std::uint64_t seed, bool batch = false) {
+  Bench b(cfg, seed, batch);
   std::mt19937_64 rng(seed ^ 0xabcdefu);
   // phase 1: lanes read K and V, ctrl reads metadata
   std::vector<std::vector<Op>> p1(3);
@@ -521,6 +531,26 @@ TEST(AxiMemory, JitterSeedsGiveIdenticalTimingInTwoRuns) {
   EXPECT_FALSE(a.beats == other.beats) << "another jitter seed, another timing";
   const RunResult plain = run_scenario(scenario_cfg(), seed);
   EXPECT_GT(a.cycles, plain.cycles) << "jitter only slows the memory down";
+}
+
+TEST(AxiMemory, OneCallForAllMastersActsAsACallPerMaster) {
+  const std::uint64_t seed = spatten::test::test_seed();
+  c::HbmConfig cfg = scenario_cfg();
+  cfg.jitter_seed = seed | 1u;
+  cfg.jitter_max_extra_latency = 40;
+  cfg.jitter_stall_percent = 30;
+  const RunResult each = run_scenario(cfg, seed, false);
+  const RunResult all = run_scenario(cfg, seed, true);
+  expect_consistent(all);
+  EXPECT_EQ(all.data_errors, 0);
+  EXPECT_EQ(all.reads_checked, each.reads_checked);
+  EXPECT_GT(all.reads_checked, 0);
+  EXPECT_TRUE(all.beats == each.beats) << "drive_all/sample_all: other beats than drive/sample per master";
+  EXPECT_TRUE(all.handshakes == each.handshakes);
+  EXPECT_TRUE(all.axi_log == each.axi_log);
+  EXPECT_EQ(all.cycles, each.cycles);
+  EXPECT_EQ(all.read, each.read);
+  EXPECT_EQ(all.written, each.written);
 }
 
 TEST(AxiMemory, LoneReadStreamsItsBeatsFromTheBackingStore) {
@@ -798,4 +828,10 @@ TEST(AxiMemoryErrors, MisuseOfTheCycleProtocol) {
   b.mem.sample(0, s);
   expect_has(error_of([&] { b.mem.sample(0, s); }), {"sample() called twice in one cycle"});
   expect_has(error_of([&] { b.mem.tick(2); }), {"cycles must be consecutive", "expected cycle 1"});
+  std::vector<cs::AxiSignals> one(1);
+  expect_has(error_of([&] { b.mem.drive_all(one); }), {"drive_all()", "1 signal sets for 2 masters"});
+  expect_has(error_of([&] { b.mem.sample_all(one); }), {"sample_all()", "1 signal sets for 2 masters"});
+  cs::AxiMemory fresh(Mini::cfg());
+  fresh.add_master("lane0", false);
+  expect_has(error_of([&] { fresh.drive_all(one); }), {"drive_all() before the first tick()"});
 }
