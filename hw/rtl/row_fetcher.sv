@@ -302,49 +302,35 @@ module row_fetcher #(
       end
     end
   end
-  // b. lanes in index order whose register is free after this edge
-  //    (!ar_valid || ar_ready) and whose queue has room: the next live-list
-  //    chunk while any is left, else the lane's row when row_ok
-  logic [LANES-1:0]  fill;
-  logic [LANES-1:0]  fill_chunk;
-  logic [LANES*CHW-1:0] fill_chunk_index;
-  logic [CHW-1:0]    n_chunks_req;
-  always_comb begin
-    n_chunks_req = c_chunks_req;
-    fill = '0;
-    fill_chunk = '0;
-    fill_chunk_index = '0;
-    for (int j = 0; j < LANES; j++) begin
-      if (lane_room[j] && (!ar_valid_r[j] || ar_ready[j])) begin
-        if (n_chunks_req < c_chunks_total) begin
-          fill[j] = 1'b1;
-          fill_chunk[j] = 1'b1;
-          fill_chunk_index[j*CHW +: CHW] = n_chunks_req;
-          n_chunks_req = n_chunks_req + 1'b1;
-        end else begin
-          fill[j] = row_ok[j];
-        end
-      end
-    end
-  end
+  // b. (in the state update below) lanes in index order whose register is
+  //    free after this edge (!ar_valid || ar_ready) and whose queue has
+  //    room get the next live-list chunk while any is left, else their row
+  //    when row_ok. Decided at the edge, not in a combinational block: a
+  //    block that reads ar_ready, a kernel input, is evaluated in each
+  //    eval() of a cycle.
 
   // ------------------------------------------------ R beats
+  // Only bw_valid reads r_valid (the fields are the head's, read under
+  // bw_valid): the part evaluated on every change of the kernel's inputs
+  // stays one AND.
+  logic [LANES-1:0] head_row;           // the lane's queue head is a plane row
   always_comb begin
-    r_ready = '1;
-    bw_valid = '0;
+    head_row = '0;
     bw_slot = '0;
     bw_plane = '0;
     bw_beat = '0;
-    bw_data = r_data;
     for (int j = 0; j < LANES; j++) begin
-      if (r_valid[j] && q_cnt[j] != '0 && !head_e[j][EW-1]) begin
-        bw_valid[j] = 1'b1;
+      if (q_cnt[j] != '0 && !head_e[j][EW-1]) begin
+        head_row[j] = 1'b1;
         bw_slot[j*SLW +: SLW] = head_e[j][1 +: SLW];
         bw_plane[j] = head_e[j][0];
         bw_beat[j*BIW +: BIW] = beat_cnt[j];
       end
     end
   end
+  assign r_ready = '1;
+  assign bw_valid = r_valid & head_row;
+  assign bw_data = r_data;
 
   // ------------------------------------------------ outputs
   always_comb begin
@@ -411,62 +397,70 @@ module row_fetcher #(
       count_r <= c_count;
       ids_only_r <= c_ids_only;
       consumed <= c_consumed + IW'(take);
-      chunks_req <= n_chunks_req;
-      // a lane that sends a row moves to the row's next plane, or to its next row
-      for (int j = 0; j < LANES; j++) begin
-        lane_plane[j] <= c_lane_plane[j];
-        lane_row[j] <= c_lane_row[j];
-        lane_slot[j] <= c_lane_slot[j];
-        if (fill[j] && !fill_chunk[j]) begin
-          if (two_planes && !c_lane_plane[j]) begin
-            lane_plane[j] <= 1'b1;
-          end else begin
-            lane_plane[j] <= 1'b0;
-            lane_row[j] <= c_lane_row[j] + LW'(unsigned'(LANES));
-            lane_slot[j] <= slot_step(c_lane_slot[j]);
-          end
-        end
-      end
       chunks_total <= c_chunks_total;
       delivered_r <= delivered_next;
-      // lanes: AR registers, queues, beats
-      for (int j = 0; j < LANES; j++) begin
-        logic [OW-1:0] cnt;
-        logic [OW-1:0] chunks;
-        cnt = q_cnt[j];
-        chunks = q_chunks[j];
-        if (ar_valid_r[j] && ar_ready[j]) ar_valid_r[j] <= 1'b0;
-        if (r_valid[j] && q_cnt[j] != '0) begin
-          if (head_e[j][EW-1]) live_mem[CAW'(head_e[j][EW-2 -: IW])] <= r_data[j*BEAT_BYTES*8 +: BEAT_BYTES*8];
-          if (r_last[j]) begin
-            if (head_e[j][EW-1]) chunks = chunks - 1'b1;
-            beat_cnt[j] <= '0;
-            q_head[j] <= q_head[j] == QW'(unsigned'(MAX_OUT - 1)) ? '0 : q_head[j] + 1'b1;
-            cnt = cnt - 1'b1;
-          end else begin
-            beat_cnt[j] <= beat_cnt[j] + 1'b1;
+      // lanes in index order: AR registers (3b), queues, beats
+      begin
+        logic [CHW-1:0] nreq;          // chunks requested, this cycle's lanes so far included
+        nreq = c_chunks_req;
+        for (int j = 0; j < LANES; j++) begin
+          logic [OW-1:0] cnt;
+          logic [OW-1:0] chunks;
+          logic send_chunk, send_row;
+          cnt = q_cnt[j];
+          chunks = q_chunks[j];
+          send_chunk = 1'b0;
+          send_row = 1'b0;
+          if (lane_room[j] && (!ar_valid_r[j] || ar_ready[j])) begin
+            if (nreq < c_chunks_total) send_chunk = 1'b1;
+            else send_row = row_ok[j];
           end
-        end
-        if (fill[j]) begin
-          ar_valid_r[j] <= 1'b1;
-          if (fill_chunk[j]) begin
+          if (ar_valid_r[j] && ar_ready[j]) ar_valid_r[j] <= 1'b0;
+          if (r_valid[j] && q_cnt[j] != '0) begin
+            if (head_e[j][EW-1]) live_mem[CAW'(head_e[j][EW-2 -: IW])] <= r_data[j*BEAT_BYTES*8 +: BEAT_BYTES*8];
+            if (r_last[j]) begin
+              if (head_e[j][EW-1]) chunks = chunks - 1'b1;
+              beat_cnt[j] <= '0;
+              q_head[j] <= q_head[j] == QW'(unsigned'(MAX_OUT - 1)) ? '0 : q_head[j] + 1'b1;
+              cnt = cnt - 1'b1;
+            end else begin
+              beat_cnt[j] <= beat_cnt[j] + 1'b1;
+            end
+          end
+          // a lane that sends a row moves to the row's next plane, or to its next row
+          lane_plane[j] <= c_lane_plane[j];
+          lane_row[j] <= c_lane_row[j];
+          lane_slot[j] <= c_lane_slot[j];
+          if (send_chunk) begin
             // one beat of 8 ids; its queue entry: chunk, chunk index
-            ar_addr_r[j] <= live_addr + 64'(fill_chunk_index[j*CHW +: CHW]) * 64'(unsigned'(BEAT_BYTES));
+            ar_addr_r[j] <= live_addr + 64'(nreq) * 64'(unsigned'(BEAT_BYTES));
             ar_len_r[j] <= 8'd0;
-            q_mem[j * MAX_OUT + int'(q_tail[j])] <= {1'b1, IW'(fill_chunk_index[j*CHW +: CHW]), SLW'(0), 1'b0};
-          end else begin
+            q_mem[j * MAX_OUT + int'(q_tail[j])] <= {1'b1, IW'(nreq), SLW'(0), 1'b0};
+            nreq = nreq + 1'b1;
+            chunks = chunks + 1'b1;
+          end else if (send_row) begin
             // the row's plane; its queue entry: row, fetch index, slot, plane id
             ar_addr_r[j] <= row_addr[j*64 +: 64];
             ar_len_r[j] <= row_beats_m1;
             q_mem[j * MAX_OUT + int'(q_tail[j])] <= {1'b0, IW'(c_lane_row[j]), c_lane_slot[j],
                                                      c_lane_plane[j] ? plane_id1 : plane_id0};
+            if (two_planes && !c_lane_plane[j]) begin
+              lane_plane[j] <= 1'b1;
+            end else begin
+              lane_plane[j] <= 1'b0;
+              lane_row[j] <= c_lane_row[j] + LW'(unsigned'(LANES));
+              lane_slot[j] <= slot_step(c_lane_slot[j]);
+            end
           end
-          q_tail[j] <= q_tail[j] == QW'(unsigned'(MAX_OUT - 1)) ? '0 : q_tail[j] + 1'b1;
-          cnt = cnt + 1'b1;
-          if (fill_chunk[j]) chunks = chunks + 1'b1;
+          if (send_chunk || send_row) begin
+            ar_valid_r[j] <= 1'b1;
+            q_tail[j] <= q_tail[j] == QW'(unsigned'(MAX_OUT - 1)) ? '0 : q_tail[j] + 1'b1;
+            cnt = cnt + 1'b1;
+          end
+          q_cnt[j] <= cnt;
+          q_chunks[j] <= chunks;
         end
-        q_cnt[j] <= cnt;
-        q_chunks[j] <= chunks;
+        chunks_req <= nreq;
       end
     end
   end
