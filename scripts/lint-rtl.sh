@@ -7,7 +7,11 @@
 # and the kernel interface ($SPATTEN_KERNEL_SV_PKG, default
 # build/generated/sv/spatten_kernel_pkg.sv), and every preset's package
 # (<preset>.sv in $SPATTEN_SV_DIR, default build/generated/sv): the kernel top
-# is linted once per preset (+define+SPATTEN_PRESET_PKG).
+# is linted once per preset (+define+SPATTEN_PRESET_PKG). The generated Vitis
+# RTL kernel wrappers (build/generated/rtl-kernel/<preset>/*.sv, in
+# $SPATTEN_RTL_KERNEL_DIR; written by the build, not by configure) are linted
+# with Verilator over their preset's kernel; without them that step is skipped
+# with a note, or fails when SPATTEN_RTL_KERNEL_REQUIRED=1 (the ctest does).
 #
 #   scripts/lint-rtl.sh            lint all of hw/rtl
 #   scripts/lint-rtl.sh FILE.sv    lint the given files only
@@ -52,6 +56,30 @@ for f in "${tops[@]}"; do
     done
   fi
 done
+# the Vitis RTL kernel wrappers (spatten-gen --rtl-kernel), with the hw/rtl sources
+nwrap=0
+if [ $# -eq 0 ]; then
+  rkdir="${SPATTEN_RTL_KERNEL_DIR:-$(dirname "$svdir")/rtl-kernel}"
+  mapfile -t wrappers < <(find "$rkdir" -mindepth 2 -maxdepth 2 -name '*.sv' 2>/dev/null | sort)
+  if [ ${#wrappers[@]} -eq 0 ]; then
+    if [ "${SPATTEN_RTL_KERNEL_REQUIRED:-0}" = 1 ]; then
+      echo "lint-rtl: no RTL kernel wrappers in $rkdir: build first (cmake --build build)" >&2
+      status=1
+    else
+      echo "lint-rtl: note: no RTL kernel wrappers in $rkdir (written by the build): skipped" >&2
+    fi
+  fi
+  for w in "${wrappers[@]}"; do
+    preset="$(basename "$(dirname "$w")")"
+    ident="spatten_$(echo "$preset" | tr '-' '_')_pkg"
+    if ! out=$(verilator "${vflags[@]}" "+define+SPATTEN_PRESET_PKG=$ident" --top-module "$(basename "$w" .sv)" \
+                 "${files[@]}" "$w" 2>&1); then
+      printf '%s\n' "$out" | sed "s|^|[verilator $(basename "$w" .sv)] |"
+      status=1
+    fi
+    nwrap=$((nwrap + 1))
+  done
+fi
 if python3 -c "import pyslang" 2>/dev/null; then
   python3 - "${files[@]}" <<'PY' || status=1
 import sys, pyslang
@@ -70,5 +98,7 @@ else
   echo "lint-rtl: pyslang not installed (scripts/setup.sh installs it); slang check skipped" >&2
   status=1
 fi
-if [ "$status" = 0 ]; then echo "lint-rtl: ${#tops[@]} files clean (verilator -Wall, slang)"; fi
+if [ "$status" = 0 ]; then
+  echo "lint-rtl: ${#tops[@]} files clean (verilator -Wall, slang); $nwrap RTL kernel wrappers clean (verilator -Wall)"
+fi
 exit "$status"

@@ -14,8 +14,9 @@
 //   m_axi_lane   LANES read-only masters (hbm_channels_used), packed: lane i's
 //                signals are bits [i*W +: W] of each vector; K and V rows and
 //                the live-token lists. Packaging for v++ needs one named
-//                interface per lane (m_axi_lane<i>_*): a per-preset wrapper
-//                that only renames is left to the packaging flow.
+//                interface per lane (m_axi_lane<i>_*): the per-preset wrapper
+//                that only renames is generated (spatten-gen --rtl-kernel,
+//                scripts/rtl/README.md).
 // Every burst is INCR of 32-byte beats (arsize/awsize 5), aligned, within a
 // 4 KiB page (the job controller rejects jobs whose layout would break that).
 // rready and bready are always 1 (the kernel reserves buffer space before it

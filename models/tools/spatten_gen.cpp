@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
   std::string kernel_cpp_out;
   std::string kernel_sv_out;
   std::string kernel_tcl_out;
+  std::string rtl_kernel_dir;
   bool list = false;
   app.add_option("--preset", preset, "accelerator preset: a name (e.g. spatten-1-8) or a YAML file")
       ->type_name("NAME|FILE");
@@ -86,6 +87,11 @@ int main(int argc, char** argv) {
   app.add_option("--kernel-cpp", kernel_cpp_out, "write the kernel interface C++ header here")->type_name("OUT.h");
   app.add_option("--kernel-sv", kernel_sv_out, "write the kernel interface SV package here")->type_name("OUT.sv");
   app.add_option("--kernel-tcl", kernel_tcl_out, "write the kernel interface Tcl variables here")->type_name("OUT.tcl");
+  app.add_option("--rtl-kernel", rtl_kernel_dir,
+                 "with --preset: write the preset's Vitis RTL kernel files into DIR: the wrapper\n"
+                 "<kernel>_<preset ident>.sv (one named AXI4 master per lane), kernel.xml and\n"
+                 "link.cfg (scripts/rtl/README.md); the kernel interface is --kernel's")
+      ->type_name("DIR");
   app.add_flag("--list", list, "list the shipped accelerator presets and exit");
 
   try {
@@ -101,6 +107,10 @@ int main(int argc, char** argv) {
     if (list) {
       for (const auto& name : sm::list_presets(sm::PresetKind::accel)) std::cout << name << "\n";
       return 0;
+    }
+    if (!rtl_kernel_dir.empty() && preset.empty()) {
+      std::cerr << "spatten-gen: error: --rtl-kernel needs --preset (see --help)\n";
+      return 2;
     }
     const bool kernel_mode =
         !kernel.empty() || !kernel_cpp_out.empty() || !kernel_sv_out.empty() || !kernel_tcl_out.empty();
@@ -131,7 +141,23 @@ int main(int argc, char** argv) {
     if (!cpp_out.empty()) ok = write_if_changed(cpp_out, sm::generate_cpp_header(p, source)) && ok;
     if (!sv_out.empty()) ok = write_if_changed(sv_out, sm::generate_sv_package(p, source)) && ok;
     if (!tcl_out.empty()) ok = write_if_changed(tcl_out, sm::generate_tcl(p, source)) && ok;
-    if (cpp_out.empty() && sv_out.empty() && tcl_out.empty()) {
+    if (!rtl_kernel_dir.empty()) {
+      const std::filesystem::path kfile = kernel.empty() ? sm::default_kernel_interface() : std::filesystem::path(kernel);
+      const sm::KernelInterface k = sm::load_kernel_interface(kfile);
+      const std::string both = source + " and " + sm::source_label(kfile);
+      const std::filesystem::path dir(rtl_kernel_dir);
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      if (ec) {
+        std::cerr << "spatten-gen: error: cannot create " << dir.string() << ": " << ec.message() << "\n";
+        return 1;
+      }
+      const std::string top = k.name + "_" + sm::config_ident(p.name);
+      ok = write_if_changed((dir / (top + ".sv")).string(), sm::generate_rtl_kernel_wrapper(p, k, both)) && ok;
+      ok = write_if_changed((dir / "kernel.xml").string(), sm::generate_rtl_kernel_xml(p, k)) && ok;
+      ok = write_if_changed((dir / "link.cfg").string(), sm::generate_rtl_link_cfg(p, k, both)) && ok;
+    }
+    if (cpp_out.empty() && sv_out.empty() && tcl_out.empty() && rtl_kernel_dir.empty()) {
       std::cout << "spatten-gen: " << source << ": preset '" << p.name << "' is valid\n";
     }
     return ok ? 0 : 1;

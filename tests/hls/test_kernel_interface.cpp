@@ -169,6 +169,52 @@ TEST(KernelInterface, DamagedDescriptionsFailClearly) {
                 .find("a scalar has no m_axi bundle"),
             std::string::npos);
   EXPECT_NE(damaged("first_argument_offset:", "first_argument_ofset:").find("did you mean"), std::string::npos);
+  EXPECT_NE(damaged("access: write\n    rtl_master: ctrl", "access: write\n    rtl_master: lane")
+                .find("rtl_master = lane on a written pointer"),
+            std::string::npos);
+  EXPECT_NE(damaged("access: read\n    rtl_master: lane", "access: read").find("rtl_master"), std::string::npos)
+      << "a pointer without rtl_master";
+  EXPECT_NE(damaged("rtl_master: lane", "rtl_master: lanes").find("rtl_master"), std::string::npos);
+  EXPECT_NE(damaged("kind: scalar\n    element: uint32\n    doc: head jobs",
+                    "kind: scalar\n    rtl_master: ctrl\n    element: uint32\n    doc: head jobs")
+                .find("a scalar has no m_axi bundle, access or rtl_master"),
+            std::string::npos);
+}
+
+TEST(KernelInterface, RtlKernelFilesFollowThePresetAndTheRegisterMap) {
+  const sm::KernelInterface k = sm::load_kernel_interface(sm::default_kernel_interface());
+  for (const char* name : {"spatten-1-8", "alveo-u55c"}) {
+    const sm::AcceleratorPreset p = sm::load_accelerator(sm::find_preset(sm::PresetKind::accel, name));
+    const std::vector<std::string> masters = sm::rtl_kernel_masters(p);
+    ASSERT_EQ(masters.size(), static_cast<std::size_t>(p.hardware.hbm_channels_used) + 1) << name;
+    EXPECT_EQ(masters.front(), "m_axi_lane00");
+    EXPECT_EQ(masters.back(), "m_axi_ctrl");
+    const std::string sv = sm::generate_rtl_kernel_wrapper(p, k, "test");
+    const std::string xml = sm::generate_rtl_kernel_xml(p, k);
+    const std::string cfg = sm::generate_rtl_link_cfg(p, k, "test");
+    const std::string top = k.name + "_" + sm::config_ident(p.name);
+    EXPECT_NE(sv.find("module " + top + " ("), std::string::npos) << name;
+    EXPECT_NE(xml.find("<kernel name=\"" + top + "\""), std::string::npos) << name;
+    EXPECT_NE(cfg.find("nk=" + top + ":1:"), std::string::npos) << name;
+    for (const std::string& m : masters) {
+      EXPECT_NE(sv.find(m + "_arvalid,"), std::string::npos) << name << " " << m;
+      EXPECT_NE(xml.find("<port name=\"" + m + "\" mode=\"master\""), std::string::npos) << name << " " << m;
+      EXPECT_NE(cfg.find("." + m + ":HBM[0:" + std::to_string(p.hardware.hbm_channels - 1) + "]"), std::string::npos)
+          << name << " " << m;
+    }
+    // every argument at the offset of the generated register map (kernel_if, the C++ side)
+    for (const auto& a : spatten::kernel_if::kArguments) {
+      char want[64];
+      std::snprintf(want, sizeof want, "<arg name=\"%s\"", a.name);
+      const auto at = xml.find(want);
+      ASSERT_NE(at, std::string::npos) << a.name;
+      char off[32];
+      std::snprintf(off, sizeof off, "offset=\"0x%X\"", static_cast<unsigned>(a.offset));
+      EXPECT_NE(xml.substr(at, xml.find("/>", at) - at).find(off), std::string::npos) << a.name << " " << off;
+    }
+  }
+  // the s_axi_control address of the RTL (hw/rtl/spatten_attention.sv: 7 bits)
+  EXPECT_EQ(sm::rtl_kernel_control_address_bits(k), 7);
 }
 
 TEST(KernelInterface, GeneratorCommandLine) {

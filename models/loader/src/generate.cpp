@@ -246,7 +246,7 @@ KernelInterface load_kernel_interface_from_string(std::string_view text, std::st
     std::set<std::string> bundles;
     for (std::size_t i = 0; i < seq.size(); ++i) {
       const std::string path = fmt::format("arguments[{}]", i);
-      MapReader r(seq[i], path, origin, {"name", "kind", "element", "bundle", "access", "doc"});
+      MapReader r(seq[i], path, origin, {"name", "kind", "element", "bundle", "access", "rtl_master", "doc"});
       KernelArgument a;
       a.name = get_ident(r, "name");
       if (!names.insert(a.name).second) detail::fail(origin, fmt::format("{}.name: duplicate argument '{}'", path, a.name));
@@ -268,8 +268,16 @@ KernelInterface load_kernel_interface_from_string(std::string_view text, std::st
                                            path, a.bundle));
         }
         a.writes = r.get_enum("access", {"read", "write"}) == "write";
-      } else if (r.has("bundle") || r.has("access")) {
-        detail::fail(origin, fmt::format("{}: a scalar has no m_axi bundle or access (it is an s_axilite register)", path));
+        a.rtl_lane = r.get_enum("rtl_master", {"lane", "ctrl"}) == "lane";
+        if (a.rtl_lane && a.writes) {
+          detail::fail(origin, fmt::format("{}: rtl_master = lane on a written pointer (the RTL kernel's lanes only read; "
+                                           "its ctrl master writes)",
+                                           path));
+        }
+      } else if (r.has("bundle") || r.has("access") || r.has("rtl_master")) {
+        detail::fail(origin, fmt::format("{}: a scalar has no m_axi bundle, access or rtl_master (it is an s_axilite "
+                                         "register)",
+                                         path));
       }
       if (r.has("doc")) a.doc = r.get_string("doc", 200);
       // Vitis HLS s_axilite packing: data words, then one reserved word.
@@ -617,6 +625,205 @@ std::string generate_kernel_tcl(const KernelInterface& k, std::string_view sourc
   o += fmt::format("set SPATTEN_KERNEL_DESCRIPTOR_BYTES {}\n", k.descriptor_bytes);
   o += "# The HLS top function of a preset (the C++ macro SPATTEN_KERNEL_TOP).\n";
   o += fmt::format("proc spatten_kernel_top {{preset}} {{ return \"{}_[string map {{- _}} $preset]\" }}\n", k.name);
+  return o;
+}
+
+// ============================================================ Vitis RTL kernel
+namespace {
+// The RTL kernel's AXI4 signals, as hw/rtl/spatten_attention.sv declares them
+// for one master: name, direction (true: kernel output), width in bits (0:
+// the data width, -1: its strobes).
+struct AxiSignal {
+  const char* name;
+  bool out;
+  int bits;
+};
+constexpr AxiSignal kLaneSignals[] = {
+    {"arvalid", true, 1}, {"arready", false, 1}, {"araddr", true, 64}, {"arlen", true, 8},
+    {"arsize", true, 3},  {"arburst", true, 2},  {"rvalid", false, 1}, {"rready", true, 1},
+    {"rdata", false, 0},  {"rlast", false, 1},   {"rresp", false, 2},
+};
+constexpr int kRtlDataBits = 256;  // hw/rtl/spatten_attention.sv: 32-byte beats (hbm_transaction_bytes 32)
+
+// the C type of an argument's element, as kernel.xml writes argument types
+std::string c_type(const KernelArgument& a) {
+  const char* base = a.element_bits == 8 ? "char" : a.element_bits == 16 ? "short" : a.element_bits == 32 ? "int" : "long long";
+  return a.element_signed ? std::string(base) : std::string("unsigned ") + base;
+}
+
+std::string lane_port(int i, int lanes) {
+  const int digits = lanes > 100 ? static_cast<int>(std::to_string(lanes - 1).size()) : 2;
+  return fmt::format("m_axi_lane{:0{}}", i, digits);
+}
+}  // namespace
+
+int rtl_kernel_lanes(const AcceleratorPreset& p) { return p.hardware.hbm_channels_used; }
+
+std::vector<std::string> rtl_kernel_masters(const AcceleratorPreset& p) {
+  std::vector<std::string> m;
+  const int lanes = rtl_kernel_lanes(p);
+  for (int i = 0; i < lanes; ++i) m.push_back(lane_port(i, lanes));
+  m.emplace_back("m_axi_ctrl");
+  return m;
+}
+
+int rtl_kernel_control_address_bits(const KernelInterface& k) {
+  std::uint32_t end = k.first_argument_offset;
+  for (const auto& a : k.arguments) end = std::max(end, a.offset + 4u * static_cast<std::uint32_t>(a.words + 1));
+  int bits = 1;
+  while ((std::uint64_t{1} << bits) < end) ++bits;
+  return bits;
+}
+
+std::string generate_rtl_kernel_wrapper(const AcceleratorPreset& p, const KernelInterface& k, std::string_view source) {
+  const std::string ident = config_ident(p.name);
+  const std::string top = k.name + "_" + ident;
+  const int lanes = rtl_kernel_lanes(p);
+  const int ab = rtl_kernel_control_address_bits(k);
+  std::string o = banner("//", source);
+  o += fmt::format(
+      "// The Vitis RTL kernel of preset {0}: {1} (hw/rtl/{1}.sv) with one named\n"
+      "// AXI4 read master per lane (m_axi_lane<i>_*), as Vivado's interface inference\n"
+      "// and v++ expect, and without the co-simulation observation pins. Renaming\n"
+      "// only: scripts/rtl/package_kernel.tcl packages it with SPATTEN_PRESET_PKG\n"
+      "// defined to spatten_{2}_pkg.\n",
+      p.name, k.name, ident);
+  o += fmt::format("module {} (\n", top);
+  std::vector<std::string> ports = {
+      "input  logic         ap_clk",
+      "input  logic         ap_rst_n",
+      "input  logic         s_axi_control_awvalid",
+      "output logic         s_axi_control_awready",
+      fmt::format("input  logic [{}:0]  s_axi_control_awaddr", ab - 1),
+      "input  logic         s_axi_control_wvalid",
+      "output logic         s_axi_control_wready",
+      "input  logic [31:0]  s_axi_control_wdata",
+      "input  logic [3:0]   s_axi_control_wstrb",
+      "output logic         s_axi_control_bvalid",
+      "input  logic         s_axi_control_bready",
+      "output logic [1:0]   s_axi_control_bresp",
+      "input  logic         s_axi_control_arvalid",
+      "output logic         s_axi_control_arready",
+      fmt::format("input  logic [{}:0]  s_axi_control_araddr", ab - 1),
+      "output logic         s_axi_control_rvalid",
+      "input  logic         s_axi_control_rready",
+      "output logic [31:0]  s_axi_control_rdata",
+      "output logic [1:0]   s_axi_control_rresp",
+      "output logic         interrupt",
+  };
+  // the ctrl master: the lane signals plus the write channels
+  const AxiSignal ctrl_extra[] = {
+      {"awvalid", true, 1}, {"awready", false, 1}, {"awaddr", true, 64}, {"awlen", true, 8},  {"awsize", true, 3},
+      {"awburst", true, 2}, {"wvalid", true, 1},   {"wready", false, 1}, {"wdata", true, 0},  {"wstrb", true, -1},
+      {"wlast", true, 1},   {"bvalid", false, 1},  {"bready", true, 1},  {"bresp", false, 2},
+  };
+  auto decl = [](const std::string& port, const AxiSignal& s) {
+    const int bits = s.bits == 0 ? kRtlDataBits : s.bits < 0 ? kRtlDataBits / 8 : s.bits;
+    const std::string range = bits == 1 ? "" : fmt::format("[{}:0]", bits - 1);
+    return fmt::format("{} logic {:9} {}_{}", s.out ? "output" : "input ", range, port, s.name);
+  };
+  for (const AxiSignal& s : kLaneSignals) ports.push_back(decl("m_axi_ctrl", s));
+  for (const AxiSignal& s : ctrl_extra) ports.push_back(decl("m_axi_ctrl", s));
+  for (int i = 0; i < lanes; ++i)
+    for (const AxiSignal& s : kLaneSignals) ports.push_back(decl(lane_port(i, lanes), s));
+  for (std::size_t i = 0; i < ports.size(); ++i) {
+    if (ports[i].find(" interrupt") != std::string::npos) o += "  /* verilator lint_off SYMRSVDWORD */\n";
+    o += "  " + ports[i] + (i + 1 < ports.size() ? ",\n" : "\n");
+    if (ports[i].find(" interrupt") != std::string::npos) o += "  /* verilator lint_on SYMRSVDWORD */\n";
+  }
+  o += ");\n";
+  o += fmt::format("  localparam int LANES = {};\n", lanes);
+  // packed lane vectors of the kernel top
+  for (const AxiSignal& s : kLaneSignals) {
+    const int bits = s.bits == 0 ? kRtlDataBits : s.bits;
+    o += fmt::format("  logic [LANES*{}-1:0] lane_{};\n", bits, s.name);
+  }
+  for (int i = 0; i < lanes; ++i) {
+    for (const AxiSignal& s : kLaneSignals) {
+      const int bits = s.bits == 0 ? kRtlDataBits : s.bits;
+      const std::string slice = fmt::format("lane_{}[{}*{} +: {}]", s.name, i, bits, bits);
+      const std::string port = lane_port(i, lanes) + "_" + s.name;
+      o += s.out ? fmt::format("  assign {} = {};\n", port, slice) : fmt::format("  assign {} = {};\n", slice, port);
+    }
+  }
+  o += "  // the observation pins serve the co-simulation scoreboards only\n";
+  o += "  /* verilator lint_off PINCONNECTEMPTY */\n";
+  o += fmt::format("  {} u_kernel (\n", k.name);
+  o += "    .ap_clk, .ap_rst_n,\n";
+  o += "    .s_axi_control_awvalid, .s_axi_control_awready, .s_axi_control_awaddr, .s_axi_control_wvalid,\n"
+       "    .s_axi_control_wready, .s_axi_control_wdata, .s_axi_control_wstrb, .s_axi_control_bvalid,\n"
+       "    .s_axi_control_bready, .s_axi_control_bresp, .s_axi_control_arvalid, .s_axi_control_arready,\n"
+       "    .s_axi_control_araddr, .s_axi_control_rvalid, .s_axi_control_rready, .s_axi_control_rdata,\n"
+       "    .s_axi_control_rresp, .interrupt,\n";
+  std::string ctrl;
+  for (const AxiSignal& s : kLaneSignals) ctrl += fmt::format(".m_axi_ctrl_{}, ", s.name);
+  for (const AxiSignal& s : ctrl_extra) ctrl += fmt::format(".m_axi_ctrl_{}, ", s.name);
+  o += "    " + ctrl + "\n";
+  std::string lane;
+  for (const AxiSignal& s : kLaneSignals) lane += fmt::format(".m_axi_lane_{0}(lane_{0}), ", s.name);
+  o += "    " + lane + "\n";
+  o += "    .obs_job_start(), .obs_key_start(), .obs_softmax_done(), .obs_topk_start(), .obs_topk_done(),\n"
+       "    .obs_value_start(), .obs_pv_done(), .obs_ap_done());\n";
+  o += "  /* verilator lint_on PINCONNECTEMPTY */\n";
+  o += "endmodule\n";
+  return o;
+}
+
+std::string generate_rtl_kernel_xml(const AcceleratorPreset& p, const KernelInterface& k) {
+  const std::string top = k.name + "_" + config_ident(p.name);
+  const std::vector<std::string> masters = rtl_kernel_masters(p);
+  const int lanes = rtl_kernel_lanes(p);
+  std::string o = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  o += fmt::format("<!-- generated by spatten-gen from models/accel/{}.yaml and models/kernel/spatten-kernel.yaml; "
+                   "do not edit -->\n",
+                   p.name);
+  o += "<root versionMajor=\"1\" versionMinor=\"6\">\n";
+  o += fmt::format("  <kernel name=\"{}\" language=\"ip_c\" vlnv=\"spatten.dev:kernel:{}:1.0\" attributes=\"\" "
+                   "preferredWorkGroupSizeMultiple=\"0\" workGroupSize=\"1\" interrupt=\"true\" "
+                   "hwControlProtocol=\"{}\">\n",
+                   top, top, k.control);
+  o += "    <ports>\n";
+  o += fmt::format("      <port name=\"s_axi_control\" mode=\"slave\" range=\"0x{:X}\" dataWidth=\"32\" "
+                   "portType=\"addressable\" base=\"0x0\"/>\n",
+                   std::uint64_t{1} << rtl_kernel_control_address_bits(k));
+  for (const std::string& m : masters) {
+    o += fmt::format("      <port name=\"{}\" mode=\"master\" range=\"0xFFFFFFFFFFFFFFFF\" dataWidth=\"{}\" "
+                     "portType=\"addressable\" base=\"0x0\"/>\n",
+                     m, kRtlDataBits);
+  }
+  o += "    </ports>\n    <args>\n";
+  int next_lane = 0;
+  for (std::size_t i = 0; i < k.arguments.size(); ++i) {
+    const KernelArgument& a = k.arguments[i];
+    std::string port = "s_axi_control";
+    if (a.pointer) port = a.rtl_lane ? lane_port(next_lane++ % lanes, lanes) : "m_axi_ctrl";
+    const int size = a.pointer ? 8 : a.element_bits / 8;
+    const std::string type = a.pointer ? c_type(a) + "*" : c_type(a);
+    o += fmt::format("      <arg name=\"{}\" addressQualifier=\"{}\" id=\"{}\" port=\"{}\" size=\"0x{:X}\" "
+                     "offset=\"0x{:X}\" type=\"{}\" hostOffset=\"0x0\" hostSize=\"0x{:X}\"/>\n",
+                     a.name, a.pointer ? 1 : 0, i, port, size, a.offset, type, size);
+  }
+  o += "    </args>\n  </kernel>\n</root>\n";
+  return o;
+}
+
+std::string generate_rtl_link_cfg(const AcceleratorPreset& p, const KernelInterface& k, std::string_view source) {
+  const std::string top = k.name + "_" + config_ident(p.name);
+  const std::string cu = k.name + "_1";
+  std::string o = banner("#", source);
+  o += fmt::format(
+      "# v++ -l config for the RTL kernel of {}: one compute unit; every AXI4 master\n"
+      "# on all {} HBM pseudo-channels, since every lane reads rows of every K/V\n"
+      "# plane and ctrl reads and writes the job buffers (PLATFORM.md: any HBM port\n"
+      "# reaches all memory through the switch).\n",
+      p.name, p.hardware.hbm_channels);
+  o += "[connectivity]\n";
+  o += fmt::format("nk={}:1:{}\n", top, cu);
+  for (const std::string& m : rtl_kernel_masters(p))
+    o += fmt::format("sp={}.{}:HBM[0:{}]\n", cu, m, p.hardware.hbm_channels - 1);
+  o += "\n[clock]\n";
+  o += fmt::format("# the preset's kernel clock (clock_mhz = {})\n", p.hardware.clock_mhz);
+  o += fmt::format("freqHz={}:{}\n", std::int64_t{p.hardware.clock_mhz} * 1000000, cu);
   return o;
 }
 

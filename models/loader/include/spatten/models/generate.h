@@ -53,6 +53,7 @@ struct KernelArgument {
   bool element_signed = false;
   std::string bundle;  // m_axi bundle (pointers only)
   bool writes = false; // pointer access: false read, true write
+  bool rtl_lane = false; // pointer: the RTL kernel's lane masters read it (else its ctrl master)
   std::string doc;
   std::uint32_t offset = 0;  // s_axilite byte offset (derived)
   int words = 0;             // 32-bit data words (pointers and 64-bit scalars: 2)
@@ -102,5 +103,24 @@ std::string generate_kernel_cpp(const KernelInterface& k, std::string_view sourc
 std::string generate_kernel_sv(const KernelInterface& k, std::string_view source);
 // set SPATTEN_KERNEL_* / array set SPATTEN_KERNEL_BUNDLE ... for scripts/hls
 std::string generate_kernel_tcl(const KernelInterface& k, std::string_view source);
+
+// ---- the Vitis RTL kernel of a preset (scripts/rtl/package_kernel.tcl) -------
+// hw/rtl/spatten_attention.sv packs its LANES read masters into vectors; Vivado's
+// interface inference and v++ want one named AXI4 interface per master. These
+// are generated per preset (LANES = hbm_channels_used):
+int rtl_kernel_lanes(const AcceleratorPreset& p);
+// "m_axi_lane00" .. (two digits, or more when LANES > 100), then "m_axi_ctrl"
+std::vector<std::string> rtl_kernel_masters(const AcceleratorPreset& p);
+// address bits of s_axi_control: the smallest that hold every argument register
+int rtl_kernel_control_address_bits(const KernelInterface& k);
+// module <name>_<preset ident>: spatten_attention with m_axi_lane<i>_* ports (renaming only)
+std::string generate_rtl_kernel_wrapper(const AcceleratorPreset& p, const KernelInterface& k, std::string_view source);
+// kernel.xml for package_xo -kernel_xml: ports, and every argument with its
+// register offset and port (pointers read by the lanes on lanes 0, 1, ... in
+// turn, the others on m_axi_ctrl; scalars on s_axi_control)
+std::string generate_rtl_kernel_xml(const AcceleratorPreset& p, const KernelInterface& k);
+// v++ -l configuration: one compute unit, every master on all hbm_channels
+// pseudo-channels (every lane reads every K/V plane), the preset's clock
+std::string generate_rtl_link_cfg(const AcceleratorPreset& p, const KernelInterface& k, std::string_view source);
 
 }  // namespace spatten::models
