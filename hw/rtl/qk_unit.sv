@@ -208,10 +208,14 @@ module qk_unit #(
   logic [ROWS-1:0] scaled_v;
   logic [ROWS-1:0][POS_BITS-1:0] scaled_pos;
   logic [CW-1:0] scaled_last;
+  // stages 3 and 4 compute only the rows that carry a result (a clock enable;
+  // a simulator skips the wide multiply and round of an idle row)
   always_ff @(posedge clk) begin
     for (int r = 0; r < ROWS; r++) begin
-      scaled_r[r] <= $unsigned($signed({{(SCALED_BITS - ACC_BITS){acc_r[r][ACC_BITS-1]}}, acc_r[r]})
-                               * $signed({{(SCALED_BITS - 16){1'b0}}, mult_r}));
+      if (acc_v[r]) begin
+        scaled_r[r] <= $unsigned($signed({{(SCALED_BITS - ACC_BITS){acc_r[r][ACC_BITS-1]}}, acc_r[r]})
+                                 * $signed({{(SCALED_BITS - 16){1'b0}}, mult_r}));
+      end
     end
     scaled_pos <= acc_pos;
     scaled_last <= acc_last;
@@ -226,13 +230,19 @@ module qk_unit #(
   always_comb begin
     logic [ROUND_BITS-1:0] half;
     logic signed [ROUND_BITS-1:0] biased, shifted;
-    half = (ROUND_BITS'(1'b1) << shift_r) >> 1;  // 2^(shift-1), 0 for shift 0 (< 2^63: positive)
+    half = '0;
+    biased = '0;
+    shifted = '0;
+    logit_c = '0;                                  // (read under scaled_v / st_v only)
     for (int r = 0; r < ROWS; r++) begin
-      biased = $signed({{(ROUND_BITS - SCALED_BITS){scaled_r[r][SCALED_BITS-1]}}, scaled_r[r]}) + $signed(half);
-      shifted = biased >>> shift_r;
-      if (shifted > LOGIT_MAX) logit_c[r] = LOGIT_MAX[LOGIT_BITS-1:0];
-      else if (shifted < LOGIT_MIN) logit_c[r] = LOGIT_MIN[LOGIT_BITS-1:0];
-      else logit_c[r] = shifted[LOGIT_BITS-1:0];
+      if (scaled_v[r]) begin
+        half = (ROUND_BITS'(1'b1) << shift_r) >> 1;  // 2^(shift-1), 0 for shift 0 (< 2^63: positive)
+        biased = $signed({{(ROUND_BITS - SCALED_BITS){scaled_r[r][SCALED_BITS-1]}}, scaled_r[r]}) + $signed(half);
+        shifted = biased >>> shift_r;
+        if (shifted > LOGIT_MAX) logit_c[r] = LOGIT_MAX[LOGIT_BITS-1:0];
+        else if (shifted < LOGIT_MIN) logit_c[r] = LOGIT_MIN[LOGIT_BITS-1:0];
+        else logit_c[r] = shifted[LOGIT_BITS-1:0];
+      end
     end
   end
 
