@@ -267,10 +267,11 @@ module row_fetcher #(
   endfunction
 
   // ------------------------------------------------ 3. fill the AR registers
-  // Split in two for simulation speed: Verilator evaluates every block that
+  // In two parts for simulation speed: Verilator evaluates every block that
   // reads a kernel input (here ar_ready) in each eval() of a cycle, so the
   // per-lane row lookups (position, token id, address), which read only
-  // registers, are kept out of the small ready-dependent block below.
+  // registers, are (a) a combinational block, and the ready-dependent choice
+  // (b) is taken at the edge.
   //
   // a. each lane's next row, as if its AR register were free: row_ok when
   //    the row exists, its slot is free (row - consumed < BUF_ROWS) and its
