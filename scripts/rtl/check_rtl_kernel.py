@@ -7,7 +7,8 @@ For every BUILD/generated/rtl-kernel/<preset>/ (spatten-gen --rtl-kernel):
   kernel.xml   parses; kernel name = <SPATTEN_KERNEL_NAME>_<preset ident>; control
                protocol = SPATTEN_KERNEL_CONTROL; one slave port s_axi_control whose
                range is 2^(the wrapper's s_axi_control_awaddr width); master ports
-               m_axi_lane<i> for i < SPATTEN_HBM_CHANNELS_USED and m_axi_ctrl, 256 bits;
+               m_axi_lane<i> for i < SPATTEN_HBM_CHANNELS_USED and m_axi_ctrl, data as wide as
+               SPATTEN_HBM_TRANSACTION_BYTES;
                the arguments of spatten-kernel.tcl in order, each at its register
                offset, pointers (size 8) on a master port, scalars (size 4) on s_axi_control
   wrapper      <kernel>.sv declares exactly the AXI signals of those ports (the same
@@ -26,25 +27,13 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "hls"))
+from check_cfg import read_tcl_vars  # noqa: E402  (the generated Tcl's reader, shared with the HLS flow)
+
 LANE_SIGNALS = ["arvalid", "arready", "araddr", "arlen", "arsize", "arburst", "rvalid", "rready", "rdata", "rlast",
                 "rresp"]
 CTRL_SIGNALS = LANE_SIGNALS + ["awvalid", "awready", "awaddr", "awlen", "awsize", "awburst", "wvalid", "wready",
                                "wdata", "wstrb", "wlast", "bvalid", "bready", "bresp"]
-
-
-def read_tcl_vars(path):
-    out, arrays = {}, {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            m = re.match(r'set (\w+) (?:"([^"]*)"|\{([^}]*)\}|(\S+))\s*$', line)
-            if m:
-                out[m.group(1)] = next(g for g in m.groups()[1:] if g is not None)
-            m = re.match(r"array set (\w+) \{([^}]*)\}", line)
-            if m:
-                words = m.group(2).split()
-                arrays[m.group(1)] = dict(zip(words[0::2], words[1::2]))
-    return out, arrays
 
 
 def wrapper_ports(path):
@@ -71,6 +60,7 @@ def check_preset(gen, preset, problems):
     lanes = int(pvars["SPATTEN_HBM_CHANNELS_USED"])
     width = 2 if lanes <= 100 else len(str(lanes - 1))
     masters = [f"m_axi_lane{i:0{width}d}" for i in range(lanes)] + ["m_axi_ctrl"]
+    data_bits = 8 * int(pvars["SPATTEN_HBM_TRANSACTION_BYTES"])
 
     # wrapper
     wpath = os.path.join(kdir, f"{top}.sv")
@@ -91,7 +81,7 @@ def check_preset(gen, preset, problems):
         if name.startswith("m_axi_") and name not in want:
             bad(f"wrapper port {name} belongs to no master of kernel.xml")
     for m in masters:
-        for s, bits in (("rdata", 256), ("araddr", 64)):
+        for s, bits in (("rdata", data_bits), ("araddr", 64)):
             if ports.get(f"{m}_{s}", bits) != bits:
                 bad(f"wrapper {m}_{s} is {ports[f'{m}_{s}']} bits, not {bits}")
     addr_bits = ports.get("s_axi_control_awaddr")
@@ -116,8 +106,8 @@ def check_preset(gen, preset, problems):
     if xmasters != masters:
         bad(f"kernel.xml master ports {xmasters[:3]}... ({len(xmasters)}), not {masters[:3]}... ({len(masters)})")
     for m in xmasters:
-        if xports[m].get("dataWidth") != "256":
-            bad(f"kernel.xml {m} dataWidth {xports[m].get('dataWidth')}, not 256")
+        if xports[m].get("dataWidth") != str(data_bits):
+            bad(f"kernel.xml {m} dataWidth {xports[m].get('dataWidth')}, not {data_bits}")
     ctl = xports.get("s_axi_control")
     if ctl is None or ctl.get("mode") != "slave":
         bad("kernel.xml has no slave port s_axi_control")

@@ -430,6 +430,15 @@ c::HbmConfig scenario_cfg() {
   return cfg;
 }
 
+/// scenario_cfg() with latency jitter and request refusals from `seed`.
+c::HbmConfig jittered_scenario_cfg(std::uint64_t seed) {
+  c::HbmConfig cfg = scenario_cfg();
+  cfg.jitter_seed = seed | 1u;
+  cfg.jitter_max_extra_latency = 40;
+  cfg.jitter_stall_percent = 30;
+  return cfg;
+}
+
 // ---- a bench for protocol errors: lane0 (read-only) and ctrl ----------------------------
 struct Mini {
   cs::AxiMemory mem;
@@ -515,10 +524,7 @@ TEST(AxiMemory, ReadsWritesAndBeatsMatchThePlainMemory) {
 
 TEST(AxiMemory, JitterSeedsGiveIdenticalTimingInTwoRuns) {
   const std::uint64_t seed = spatten::test::test_seed();
-  c::HbmConfig cfg = scenario_cfg();
-  cfg.jitter_seed = seed | 1u;
-  cfg.jitter_max_extra_latency = 40;
-  cfg.jitter_stall_percent = 30;
+  c::HbmConfig cfg = jittered_scenario_cfg(seed);
   const RunResult a = run_scenario(cfg, seed);
   const RunResult b = run_scenario(cfg, seed);
   expect_consistent(a);
@@ -535,10 +541,7 @@ TEST(AxiMemory, JitterSeedsGiveIdenticalTimingInTwoRuns) {
 
 TEST(AxiMemory, OneCallForAllMastersActsAsACallPerMaster) {
   const std::uint64_t seed = spatten::test::test_seed();
-  c::HbmConfig cfg = scenario_cfg();
-  cfg.jitter_seed = seed | 1u;
-  cfg.jitter_max_extra_latency = 40;
-  cfg.jitter_stall_percent = 30;
+  const c::HbmConfig cfg = jittered_scenario_cfg(seed);
   const RunResult each = run_scenario(cfg, seed, false);
   const RunResult all = run_scenario(cfg, seed, true);
   expect_consistent(all);

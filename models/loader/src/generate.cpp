@@ -632,7 +632,9 @@ std::string generate_kernel_tcl(const KernelInterface& k, std::string_view sourc
 namespace {
 // The RTL kernel's AXI4 signals, as hw/rtl/spatten_attention.sv declares them
 // for one master: name, direction (true: kernel output), width in bits (0:
-// the data width, -1: its strobes).
+// the data width, 8 * hbm_transaction_bytes; -1: its strobes). The wrappers
+// are linted over the kernel (scripts/lint-rtl.sh): a width that differs from
+// the kernel's ports fails there.
 struct AxiSignal {
   const char* name;
   bool out;
@@ -643,7 +645,6 @@ constexpr AxiSignal kLaneSignals[] = {
     {"arsize", true, 3},  {"arburst", true, 2},  {"rvalid", false, 1}, {"rready", true, 1},
     {"rdata", false, 0},  {"rlast", false, 1},   {"rresp", false, 2},
 };
-constexpr int kRtlDataBits = 256;  // hw/rtl/spatten_attention.sv: 32-byte beats (hbm_transaction_bytes 32)
 
 // the C type of an argument's element, as kernel.xml writes argument types
 std::string c_type(const KernelArgument& a) {
@@ -717,8 +718,9 @@ std::string generate_rtl_kernel_wrapper(const AcceleratorPreset& p, const Kernel
       {"awburst", true, 2}, {"wvalid", true, 1},   {"wready", false, 1}, {"wdata", true, 0},  {"wstrb", true, -1},
       {"wlast", true, 1},   {"bvalid", false, 1},  {"bready", true, 1},  {"bresp", false, 2},
   };
-  auto decl = [](const std::string& port, const AxiSignal& s) {
-    const int bits = s.bits == 0 ? kRtlDataBits : s.bits < 0 ? kRtlDataBits / 8 : s.bits;
+  const int data_bits = 8 * p.hardware.hbm_transaction_bytes;
+  auto decl = [data_bits](const std::string& port, const AxiSignal& s) {
+    const int bits = s.bits == 0 ? data_bits : s.bits < 0 ? data_bits / 8 : s.bits;
     const std::string range = bits == 1 ? "" : fmt::format("[{}:0]", bits - 1);
     return fmt::format("{} logic {:9} {}_{}", s.out ? "output" : "input ", range, port, s.name);
   };
@@ -735,12 +737,12 @@ std::string generate_rtl_kernel_wrapper(const AcceleratorPreset& p, const Kernel
   o += fmt::format("  localparam int LANES = {};\n", lanes);
   // packed lane vectors of the kernel top
   for (const AxiSignal& s : kLaneSignals) {
-    const int bits = s.bits == 0 ? kRtlDataBits : s.bits;
+    const int bits = s.bits == 0 ? data_bits : s.bits;
     o += fmt::format("  logic [LANES*{}-1:0] lane_{};\n", bits, s.name);
   }
   for (int i = 0; i < lanes; ++i) {
     for (const AxiSignal& s : kLaneSignals) {
-      const int bits = s.bits == 0 ? kRtlDataBits : s.bits;
+      const int bits = s.bits == 0 ? data_bits : s.bits;
       const std::string slice = fmt::format("lane_{}[{}*{} +: {}]", s.name, i, bits, bits);
       const std::string port = lane_port(i, lanes) + "_" + s.name;
       o += s.out ? fmt::format("  assign {} = {};\n", port, slice) : fmt::format("  assign {} = {};\n", slice, port);
@@ -789,7 +791,7 @@ std::string generate_rtl_kernel_xml(const AcceleratorPreset& p, const KernelInte
   for (const std::string& m : masters) {
     o += fmt::format("      <port name=\"{}\" mode=\"master\" range=\"0xFFFFFFFFFFFFFFFF\" dataWidth=\"{}\" "
                      "portType=\"addressable\" base=\"0x0\"/>\n",
-                     m, kRtlDataBits);
+                     m, 8 * p.hardware.hbm_transaction_bytes);
   }
   o += "    </ports>\n    <args>\n";
   int next_lane = 0;
