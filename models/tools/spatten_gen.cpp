@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
         std::cerr << "spatten-gen: error: cannot create " << dir.string() << ": " << ec.message() << "\n";
         return 1;
       }
-      const std::string top = k.name + "_" + sm::config_ident(p.name);
+      const std::string top = sm::rtl_kernel_top(p, k);
       ok = write_if_changed((dir / (top + ".sv")).string(), sm::generate_rtl_kernel_wrapper(p, k, both)) && ok;
       ok = write_if_changed((dir / "kernel.xml").string(), sm::generate_rtl_kernel_xml(p, k)) && ok;
       ok = write_if_changed((dir / "link.cfg").string(), sm::generate_rtl_link_cfg(p, k, both)) && ok;

@@ -660,6 +660,10 @@ std::string lane_port(int i, int lanes) {
 
 int rtl_kernel_lanes(const AcceleratorPreset& p) { return p.hardware.hbm_channels_used; }
 
+std::string rtl_kernel_top(const AcceleratorPreset& p, const KernelInterface& k) {
+  return k.name + "_" + config_ident(p.name);
+}
+
 std::vector<std::string> rtl_kernel_masters(const AcceleratorPreset& p) {
   std::vector<std::string> m;
   const int lanes = rtl_kernel_lanes(p);
@@ -678,7 +682,7 @@ int rtl_kernel_control_address_bits(const KernelInterface& k) {
 
 std::string generate_rtl_kernel_wrapper(const AcceleratorPreset& p, const KernelInterface& k, std::string_view source) {
   const std::string ident = config_ident(p.name);
-  const std::string top = k.name + "_" + ident;
+  const std::string top = rtl_kernel_top(p, k);
   const int lanes = rtl_kernel_lanes(p);
   const int ab = rtl_kernel_control_address_bits(k);
   std::string o = banner("//", source);
@@ -772,7 +776,7 @@ std::string generate_rtl_kernel_wrapper(const AcceleratorPreset& p, const Kernel
 }
 
 std::string generate_rtl_kernel_xml(const AcceleratorPreset& p, const KernelInterface& k) {
-  const std::string top = k.name + "_" + config_ident(p.name);
+  const std::string top = rtl_kernel_top(p, k);
   const std::vector<std::string> masters = rtl_kernel_masters(p);
   const int lanes = rtl_kernel_lanes(p);
   std::string o = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -810,7 +814,7 @@ std::string generate_rtl_kernel_xml(const AcceleratorPreset& p, const KernelInte
 }
 
 std::string generate_rtl_link_cfg(const AcceleratorPreset& p, const KernelInterface& k, std::string_view source) {
-  const std::string top = k.name + "_" + config_ident(p.name);
+  const std::string top = rtl_kernel_top(p, k);
   const std::string cu = k.name + "_1";
   std::string o = banner("#", source);
   o += fmt::format(

@@ -109,6 +109,8 @@ std::string generate_kernel_tcl(const KernelInterface& k, std::string_view sourc
 // interface inference and v++ want one named AXI4 interface per master. These
 // are generated per preset (LANES = hbm_channels_used):
 int rtl_kernel_lanes(const AcceleratorPreset& p);
+// the kernel (and wrapper module) name: <kernel>_<preset ident>, as the HLS top's
+std::string rtl_kernel_top(const AcceleratorPreset& p, const KernelInterface& k);
 // "m_axi_lane00" .. (two digits, or more when LANES > 100), then "m_axi_ctrl"
 std::vector<std::string> rtl_kernel_masters(const AcceleratorPreset& p);
 // address bits of s_axi_control: the smallest that hold every argument register
