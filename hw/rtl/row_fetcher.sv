@@ -56,8 +56,18 @@
 //   MAX_ROW_BEATS  beats of the largest plane row, >= 1 (row_beats <= this)
 //   ROWS           position read ports (rows the consumer takes per cycle)
 //
-// The id and position memories are read asynchronously (LANES + ROWS ports):
-// fine for simulation and small presets; a large build would bank them.
+// Memories (sized for a build: see scripts/README.md, memory inventory):
+//  - the selected positions are SB banks (position index mod SB, SB a
+//    multiple of LANES of at least P_SEL and ROWS entries). A cycle's
+//    P_SEL top-k writes go to consecutive indices, so to P_SEL different
+//    banks; lane j reads only indices i with i mod LANES = j, so only the
+//    banks b with b mod LANES = j; the consumer's ROWS reads are consecutive indices, so
+//    one per bank. Each bank has one write and two read ports.
+//  - each lane's request queue is its own memory (one write, two reads).
+//  - the live-id memory is still one memory with a write per lane (a chunk
+//    arrives on whichever lane requested it) and LANES + GRP_CHUNKS reads
+//    (each lane's token lookup; the importance unit's group of P_SEL ids,
+//    read as the GRP_CHUNKS chunks it spans).
 module row_fetcher #(
   parameter int LANES = 2,
   parameter int BEAT_BYTES = 32,
@@ -97,8 +107,9 @@ module row_fetcher #(
   output logic [IW-1:0]               delivered,      // rows 0 .. delivered-1 complete
   output logic [IW-1:0]               delivered_next, // `delivered` of the next cycle (for reads one cycle ahead)
   output logic                        busy,
-  // position and token read ports for the consumer
-  input  logic [ROWS-1:0][IW-1:0]     pos_rd_index,
+  // the positions of fetch indices pos_rd_first + r, r < ROWS (the rows the
+  // consumer takes are consecutive)
+  input  logic [IW-1:0]               pos_rd_first,
   output logic [ROWS-1:0][IW-1:0]     pos_rd,
   // the selected positions (top-k output stream): cleared by sel_clear,
   // then the valid lanes of each cycle are the next entries
@@ -127,11 +138,21 @@ module row_fetcher #(
   localparam int OW = $clog2(MAX_OUT + 1);
   localparam int QW = MAX_OUT > 1 ? $clog2(MAX_OUT) : 1;
   localparam int EW = 1 + IW + SLW + 1;        // queue entry: chunk, index, slot, plane id
-  localparam int AW = N_MAX > 1 ? $clog2(N_MAX) : 1;   // position memory address
   localparam int CAW = NCH > 1 ? $clog2(NCH) : 1;      // id memory address
+  // chunks a group of P_SEL positions (from a multiple of P_SEL) can span
+  localparam int GRP_CHUNKS = P_SEL % IDS_PER_BEAT == 0 ? P_SEL / IDS_PER_BEAT
+                                                        : (P_SEL + 2 * IDS_PER_BEAT - 2) / IDS_PER_BEAT;
   localparam logic [IW-1:0] IDS_IW = IW'(IDS_PER_BEAT);
   localparam int LW = IW + 1;      // a lane's next fetch index: < N_MAX + LANES <= 2 N_MAX
   localparam int LANES_MOD_BUF = LANES % BUF_ROWS;
+  // position banks: a multiple of LANES, at least P_SEL (a cycle's writes)
+  // and ROWS (the consumer's reads)
+  localparam int SB_MIN = P_SEL > ROWS ? P_SEL : ROWS;
+  localparam int SB = LANES * ((SB_MIN + LANES - 1) / LANES);
+  localparam int SBD = (N_MAX + SB - 1) / SB;              // entries per bank
+  localparam int SBW = SB > 1 ? $clog2(SB) : 1;            // bank number
+  localparam int SAW = SBD > 1 ? $clog2(SBD) : 1;          // bank address
+  localparam logic [IW-1:0] SB_IW = IW'(SB);
 
   // the slot LANES rows after slot s: (s + LANES) mod BUF_ROWS
   function automatic logic [SLW-1:0] slot_step(input logic [SLW-1:0] sl);
@@ -152,11 +173,10 @@ module row_fetcher #(
 
   // ------------------------------------------------------------ memories
   logic [BEAT_BYTES*8-1:0] live_mem [NCH];   // token ids by position, one chunk (8 ids) per entry
-  logic [IW-1:0] sel_pos [N_MAX];     // selected positions by fetch index
-  logic [IW-1:0] sel_cnt;
+  logic [IW-1:0] sel_cnt;             // selected positions written since sel_clear
 
-  // per-lane queues: entries in request order (in the AR register or awaiting data)
-  logic [EW-1:0] q_mem [LANES*MAX_OUT];
+  // per-lane queues (g_lane[j].q_mem): entries in request order (in the AR
+  // register or awaiting data)
   logic [QW-1:0] q_head [LANES];
   logic [QW-1:0] q_tail [LANES];
   logic [OW-1:0] q_cnt  [LANES];
@@ -232,12 +252,7 @@ module row_fetcher #(
   logic [EW-1:0] head_e [LANES];
   logic [EW-1:0] first_row_e [LANES];
   logic [OW-1:0] q_chunks [LANES];
-  always_comb begin
-    for (int j = 0; j < LANES; j++) begin
-      head_e[j] = q_mem[j * MAX_OUT + int'(q_head[j])];
-      first_row_e[j] = q_mem[j * MAX_OUT + (int'(q_head[j]) + int'(q_chunks[j])) % MAX_OUT];
-    end
-  end
+  // (read from g_lane[j].q_mem below)
   always_comb begin
     chunks_in_order = c_chunks_req;
     // rows not yet requested: the smallest of the lanes' next rows
@@ -262,9 +277,75 @@ module row_fetcher #(
                                                                              : IW'(32'(chunks_in_order) * unsigned'(IDS_PER_BEAT));
   end
 
-  function automatic logic [IW-1:0] position(input logic [IW-1:0] idx, input logic sel);
-    position = sel ? sel_pos[AW'(idx)] : idx;
-  endfunction
+  // ------------------------------------------------ selected positions
+  // Bank b (g_sel_bank[b]) holds fetch indices b, b + SB, b + 2 SB, ... at
+  // address index / SB. A cycle's valid write lanes go, in lane order, to
+  // indices sel_cnt, sel_cnt + 1, ...: one per bank.
+  // (Packed, so that the defaults are a few word stores: Verilator evaluates
+  // this block in every cycle.)
+  logic [SB-1:0]  sel_we;
+  logic [SB-1:0][SAW-1:0] sel_wa;
+  logic [SB-1:0][IW-1:0]  sel_wd;
+  always_comb begin
+    logic [SBW-1:0] b;
+    logic [SAW-1:0] a;
+    sel_we = '0;
+    sel_wa = '0;
+    sel_wd = '0;
+    b = SBW'(sel_cnt % SB_IW);
+    a = SAW'(sel_cnt / SB_IW);
+    if (!sel_clear && sel_wr_valid != '0) begin
+      for (int l = 0; l < P_SEL; l++) begin
+        if (sel_wr_valid[l]) begin
+          sel_we[b] = 1'b1;
+          sel_wa[b] = a;
+          sel_wd[b] = sel_wr_index[l*IW +: IW];
+          if (b == SBW'(unsigned'(SB - 1))) begin
+            b = '0;
+            a = a + 1'b1;
+          end else begin
+            b = b + 1'b1;
+          end
+        end
+      end
+    end
+  end
+  // reads: lane j's next row is in bank lane_sbank[j], one of the banks
+  // j mod LANES; the consumer's first index is in bank cons_sbank, the
+  // following ones in the next banks (wrapping to bank 0 one address on)
+  logic [SBW-1:0] lane_sbank [LANES];
+  logic [SAW-1:0] lane_saddr [LANES];
+  logic [SBW-1:0] cons_sbank;
+  logic [IW-1:0]  sel_lane_rd [SB];     // bank b at lane (b mod LANES)'s address
+  logic [IW-1:0]  sel_cons_rd [SB];     // bank b at the consumer's index in it
+  always_comb begin
+    for (int j = 0; j < LANES; j++) begin
+      lane_sbank[j] = '0;
+      lane_saddr[j] = '0;
+      if (use_sel) begin   // (used only then)
+        lane_sbank[j] = SBW'(c_lane_row[j] % LW'(SB_IW));
+        lane_saddr[j] = SAW'(c_lane_row[j] / LW'(SB_IW));
+      end
+    end
+    cons_sbank = SBW'(pos_rd_first % SB_IW);
+  end
+  for (genvar b = 0; b < SB; b++) begin : g_sel_bank
+    logic [IW-1:0] mem [SBD];
+    always_ff @(posedge clk) begin
+      if (rst_n && sel_we[b]) mem[sel_wa[b]] <= sel_wd[b];
+    end
+    // read only for a selected run (the reads are not used otherwise)
+    always_comb begin
+      sel_lane_rd[b] = '0;
+      sel_cons_rd[b] = '0;
+      if (use_sel) begin
+        sel_lane_rd[b] = mem[lane_saddr[b % LANES]];
+        // the consumer's index in this bank: pos_rd_first + (b - cons_sbank) mod SB
+        sel_cons_rd[b] = mem[SAW'((pos_rd_first + IW'((unsigned'(b) + unsigned'(SB) - 32'(cons_sbank)) % unsigned'(SB)))
+                                  / SB_IW)];
+      end
+    end
+  end
 
   // ------------------------------------------------ 3. fill the AR registers
   // In two parts for simulation speed: Verilator evaluates every block that
@@ -293,7 +374,7 @@ module row_fetcher #(
       lane_room[j] = c_active && q_cnt[j] < MAX_OUT_OW;
       if (lane_room[j] && !c_ids_only && c_lane_row[j] < LW'(c_count) &&
           (c_lane_plane[j] || (IW'(c_lane_row[j]) - c_consumed) < IW'(unsigned'(BUF_ROWS)))) begin
-        pos = position(IW'(c_lane_row[j]), use_sel);
+        pos = use_sel ? sel_lane_rd[lane_sbank[j]] : IW'(c_lane_row[j]);
         if (ids_all || pos < ids_ready) begin
           tok = live_mem[CAW'(pos / IDS_IW)][(int'(pos) % IDS_PER_BEAT) * 32 +: 32];
           base = c_lane_plane[j] ? plane_base1 : plane_base0;
@@ -340,20 +421,81 @@ module row_fetcher #(
       ar_addr[j*64 +: 64] = ar_addr_r[j];
       ar_len[j*8 +: 8] = ar_len_r[j];
     end
-    for (int r = 0; r < ROWS; r++) pos_rd[r] = position(pos_rd_index[r], use_sel);
+    for (int r = 0; r < ROWS; r++) begin
+      pos_rd[r] = use_sel ? sel_cons_rd[SBW'((32'(cons_sbank) + unsigned'(r)) % unsigned'(SB))]
+                          : pos_rd_first + IW'(unsigned'(r));
+    end
   end
   assign delivered = delivered_r;
   assign delivered_next = (start || c_ids_only) ? '0 : rows_done;
   assign busy = active;
   wire ids_end = c_active && c_ids_only && chunks_in_order == c_chunks_total;
   assign ids_done = ids_end;
+  // a group's P_SEL ids lie in GRP_CHUNKS consecutive chunks from its first
+  // one: GRP_CHUNKS reads of the live-id memory, not one per id
   always_comb begin
+    logic [31:0] first;
+    logic [GRP_CHUNKS*BEAT_BYTES*8-1:0] chunks;
+    first = 32'(ids_rd_group) * unsigned'(P_SEL) / unsigned'(IDS_PER_BEAT);
+    for (int c = 0; c < GRP_CHUNKS; c++) begin
+      chunks[c*BEAT_BYTES*8 +: BEAT_BYTES*8] = first + unsigned'(c) < unsigned'(NCH)
+                                               ? live_mem[CAW'(first + unsigned'(c))] : '0;
+    end
     for (int l = 0; l < P_SEL; l++) begin
       logic [31:0] q;
       q = 32'(ids_rd_group) * unsigned'(P_SEL) + unsigned'(l);
-      ids_rd[l*32 +: 32] = q < unsigned'(N_MAX) ? live_mem[CAW'(q / unsigned'(IDS_PER_BEAT))][int'(q % unsigned'(IDS_PER_BEAT)) * 32 +: 32]
-                                               : 32'd0;
+      ids_rd[l*32 +: 32] = q < unsigned'(N_MAX) ? chunks[int'(q - first * unsigned'(IDS_PER_BEAT)) * 32 +: 32] : 32'd0;
     end
+  end
+
+  // ------------------------------------------------ lane queues
+  // Lanes in index order whose AR register is free after this edge
+  // (!ar_valid || ar_ready) and whose queue has room take the live-list
+  // chunks left, one each; the others that are free send their row when
+  // row_ok. Lane j's chunk is c_chunks_req + the free lanes before it.
+  // (Used at the edge: the state update and each lane's queue write.)
+  function automatic logic [LANES-1:0] lanes_free(input logic [LANES-1:0] room, input logic [LANES-1:0] arv,
+                                                  input logic [LANES-1:0] arr);
+    lanes_free = room & (~arv | arr);
+  endfunction
+  function automatic int free_before(input logic [LANES-1:0] free, input int j);
+    free_before = $countones(free & ~({LANES{1'b1}} << j));
+  endfunction
+  function automatic logic sends_chunk(input logic [LANES-1:0] free, input int j, input logic [CHW-1:0] req,
+                                       input logic [CHW-1:0] total);
+    sends_chunk = free[j] && 32'(req) + unsigned'(free_before(free, j)) < 32'(total);
+  endfunction
+  function automatic logic [CHW-1:0] chunk_index(input logic [LANES-1:0] free, input int j,
+                                                 input logic [CHW-1:0] req);
+    chunk_index = req + CHW'(unsigned'(free_before(free, j)));
+  endfunction
+  function automatic int chunks_sent(input logic [LANES-1:0] free, input logic [CHW-1:0] req,
+                                     input logic [CHW-1:0] total);
+    int n;
+    n = $countones(free);
+    chunks_sent = 32'(total) - 32'(req) < unsigned'(n) ? int'(32'(total) - 32'(req)) : n;
+  endfunction
+  // each lane's queue: written at its tail when the lane sends a request
+  // (chunk: chunk index; row: fetch index, slot, plane id), read at its head
+  // and at its first row entry
+  for (genvar j = 0; j < LANES; j++) begin : g_lane
+    logic [EW-1:0] q_mem [MAX_OUT];
+    always_ff @(posedge clk) begin
+      if (rst_n && lane_room[j] && (!ar_valid_r[j] || ar_ready[j])) begin
+        logic chunk;
+        chunk = 1'b0;
+        if (c_chunks_req != c_chunks_total) begin   // (the chunk count only while chunks are left)
+          chunk = sends_chunk(lanes_free(lane_room, ar_valid_r, ar_ready), j, c_chunks_req, c_chunks_total);
+        end
+        if (chunk || row_ok[j]) begin
+          q_mem[q_tail[j]] <= chunk ? {1'b1, IW'(chunk_index(lanes_free(lane_room, ar_valid_r, ar_ready), j, c_chunks_req)),
+                                       SLW'(0), 1'b0}
+                                    : {1'b0, IW'(c_lane_row[j]), c_lane_slot[j], c_lane_plane[j] ? plane_id1 : plane_id0};
+        end
+      end
+    end
+    assign head_e[j] = q_mem[q_head[j]];
+    assign first_row_e[j] = q_mem[QW'((32'(q_head[j]) + 32'(q_chunks[j])) % unsigned'(MAX_OUT))];
   end
 
   // ------------------------------------------------ state
@@ -364,35 +506,13 @@ module row_fetcher #(
       ids_only_r <= 1'b0;
       consumed <= '0;
       chunks_req <= '0;
-      lane_plane <= '0;
       chunks_total <= '0;
       delivered_r <= '0;
-      ar_valid_r <= '0;
       sel_cnt <= '0;
-      for (int j = 0; j < LANES; j++) begin
-        q_head[j] <= '0;
-        q_tail[j] <= '0;
-        q_cnt[j] <= '0;
-        q_chunks[j] <= '0;
-        beat_cnt[j] <= '0;
-        lane_row[j] <= LW'(unsigned'(j));
-        lane_slot[j] <= SLW'(unsigned'(j % BUF_ROWS));
-      end
     end else begin
-      // selected positions
-      if (sel_clear) begin
-        sel_cnt <= '0;
-      end else begin
-        logic [IW-1:0] w;
-        w = sel_cnt;
-        for (int l = 0; l < P_SEL; l++) begin
-          if (sel_wr_valid[l]) begin
-            sel_pos[AW'(w)] <= sel_wr_index[l*IW +: IW];
-            w = w + 1'b1;
-          end
-        end
-        sel_cnt <= w;
-      end
+      // selected positions (written into the banks by g_sel_bank)
+      if (sel_clear) sel_cnt <= '0;
+      else sel_cnt <= sel_cnt + IW'(unsigned'($countones(sel_wr_valid)));
       // run counters
       active <= c_active && (c_ids_only ? !ids_end : rows_done != c_count);
       count_r <= c_count;
@@ -400,69 +520,95 @@ module row_fetcher #(
       consumed <= c_consumed + IW'(take);
       chunks_total <= c_chunks_total;
       delivered_r <= delivered_next;
-      // lanes in index order: AR registers (3b), queues, beats
-      begin
-        logic [CHW-1:0] nreq;          // chunks requested, this cycle's lanes so far included
-        nreq = c_chunks_req;
-        for (int j = 0; j < LANES; j++) begin
-          logic [OW-1:0] cnt;
-          logic [OW-1:0] chunks;
-          logic send_chunk, send_row;
-          cnt = q_cnt[j];
-          chunks = q_chunks[j];
-          send_chunk = 1'b0;
-          send_row = 1'b0;
-          if (lane_room[j] && (!ar_valid_r[j] || ar_ready[j])) begin
-            if (nreq < c_chunks_total) send_chunk = 1'b1;
-            else send_row = row_ok[j];
-          end
-          if (ar_valid_r[j] && ar_ready[j]) ar_valid_r[j] <= 1'b0;
-          if (r_valid[j] && q_cnt[j] != '0) begin
-            if (head_e[j][EW-1]) live_mem[CAW'(head_e[j][EW-2 -: IW])] <= r_data[j*BEAT_BYTES*8 +: BEAT_BYTES*8];
-            if (r_last[j]) begin
-              if (head_e[j][EW-1]) chunks = chunks - 1'b1;
-              beat_cnt[j] <= '0;
-              q_head[j] <= q_head[j] == QW'(unsigned'(MAX_OUT - 1)) ? '0 : q_head[j] + 1'b1;
-              cnt = cnt - 1'b1;
-            end else begin
-              beat_cnt[j] <= beat_cnt[j] + 1'b1;
-            end
-          end
-          // a lane that sends a row moves to the row's next plane, or to its next row
-          lane_plane[j] <= c_lane_plane[j];
-          lane_row[j] <= c_lane_row[j];
-          lane_slot[j] <= c_lane_slot[j];
-          if (send_chunk) begin
-            // one beat of 8 ids; its queue entry: chunk, chunk index
-            ar_addr_r[j] <= live_addr + 64'(nreq) * 64'(unsigned'(BEAT_BYTES));
-            ar_len_r[j] <= 8'd0;
-            q_mem[j * MAX_OUT + int'(q_tail[j])] <= {1'b1, IW'(nreq), SLW'(0), 1'b0};
-            nreq = nreq + 1'b1;
-            chunks = chunks + 1'b1;
-          end else if (send_row) begin
-            // the row's plane; its queue entry: row, fetch index, slot, plane id
-            ar_addr_r[j] <= row_addr[j*64 +: 64];
-            ar_len_r[j] <= row_beats_m1;
-            q_mem[j * MAX_OUT + int'(q_tail[j])] <= {1'b0, IW'(c_lane_row[j]), c_lane_slot[j],
-                                                     c_lane_plane[j] ? plane_id1 : plane_id0};
-            if (two_planes && !c_lane_plane[j]) begin
-              lane_plane[j] <= 1'b1;
-            end else begin
-              lane_plane[j] <= 1'b0;
-              lane_row[j] <= c_lane_row[j] + LW'(unsigned'(LANES));
-              lane_slot[j] <= slot_step(c_lane_slot[j]);
-            end
-          end
-          if (send_chunk || send_row) begin
-            ar_valid_r[j] <= 1'b1;
-            q_tail[j] <= q_tail[j] == QW'(unsigned'(MAX_OUT - 1)) ? '0 : q_tail[j] + 1'b1;
-            cnt = cnt + 1'b1;
-          end
-          q_cnt[j] <= cnt;
-          q_chunks[j] <= chunks;
-        end
-        chunks_req <= nreq;
+      if (c_chunks_req != c_chunks_total) begin
+        chunks_req <= c_chunks_req + CHW'(unsigned'(chunks_sent(lanes_free(lane_room, ar_valid_r, ar_ready),
+                                                                 c_chunks_req, c_chunks_total)));
+      end else begin
+        chunks_req <= c_chunks_req;
       end
+    end
+  end
+
+  // lanes in index order: AR registers (3b), queues, beats. The next values
+  // are formed in variables and each element is written by one statement,
+  // reset included.
+  always_ff @(posedge clk) begin
+    logic [LANES-1:0] free;
+    free = rst_n ? lanes_free(lane_room, ar_valid_r, ar_ready) : '0;
+    for (int j = 0; j < LANES; j++) begin
+      logic [OW-1:0] cnt, chunks;
+      logic [QW-1:0] head, tail;
+      logic [BIW-1:0] beat;
+      logic [LW-1:0] row;
+      logic [SLW-1:0] slot;
+      logic plane, arv;
+      logic send_chunk, send_row;
+      cnt = q_cnt[j];
+      chunks = q_chunks[j];
+      head = q_head[j];
+      tail = q_tail[j];
+      beat = beat_cnt[j];
+      row = c_lane_row[j];
+      slot = c_lane_slot[j];
+      plane = c_lane_plane[j];
+      arv = ar_valid_r[j] && !ar_ready[j];
+      send_chunk = 1'b0;
+      send_row = 1'b0;
+      if (free[j]) begin   // (the chunk count only while chunks are left)
+        if (c_chunks_req != c_chunks_total) send_chunk = sends_chunk(free, j, c_chunks_req, c_chunks_total);
+        send_row = !send_chunk && row_ok[j];
+      end
+      if (rst_n && r_valid[j] && q_cnt[j] != '0) begin
+        if (head_e[j][EW-1]) live_mem[CAW'(head_e[j][EW-2 -: IW])] <= r_data[j*BEAT_BYTES*8 +: BEAT_BYTES*8];
+        if (r_last[j]) begin
+          if (head_e[j][EW-1]) chunks = chunks - 1'b1;
+          beat = '0;
+          head = head == QW'(unsigned'(MAX_OUT - 1)) ? '0 : head + 1'b1;
+          cnt = cnt - 1'b1;
+        end else begin
+          beat = beat + 1'b1;
+        end
+      end
+      // a lane that sends a row moves to the row's next plane, or to its next row
+      if (send_chunk) begin
+        chunks = chunks + 1'b1;   // one beat of 8 ids (its queue entry is written by g_lane[j])
+      end else if (send_row) begin
+        if (two_planes && !plane) begin
+          plane = 1'b1;
+        end else begin
+          plane = 1'b0;
+          row = row + LW'(unsigned'(LANES));
+          slot = slot_step(slot);
+        end
+      end
+      if (send_chunk || send_row) begin
+        ar_addr_r[j] <= send_chunk ? live_addr + 64'(chunk_index(free, j, c_chunks_req)) * 64'(unsigned'(BEAT_BYTES))
+                                   : row_addr[j*64 +: 64];
+        ar_len_r[j] <= send_chunk ? 8'd0 : row_beats_m1;
+        arv = 1'b1;
+        tail = tail == QW'(unsigned'(MAX_OUT - 1)) ? '0 : tail + 1'b1;
+        cnt = cnt + 1'b1;
+      end
+      if (!rst_n) begin
+        cnt = '0;
+        chunks = '0;
+        head = '0;
+        tail = '0;
+        beat = '0;
+        row = LW'(unsigned'(j));
+        slot = SLW'(unsigned'(j % BUF_ROWS));
+        plane = 1'b0;
+        arv = 1'b0;
+      end
+      q_cnt[j] <= cnt;
+      q_chunks[j] <= chunks;
+      q_head[j] <= head;
+      q_tail[j] <= tail;
+      beat_cnt[j] <= beat;
+      lane_row[j] <= row;
+      lane_slot[j] <= slot;
+      lane_plane[j] <= plane;
+      ar_valid_r[j] <= arv;
     end
   end
 endmodule

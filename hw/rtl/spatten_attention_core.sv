@@ -111,7 +111,7 @@ module spatten_attention_core #(
   localparam int SM_NB = (N_MAX + TOPK_P - 1) / TOPK_P;
   localparam int SM_RW = SM_NB > 1 ? $clog2(SM_NB) : 1;
   localparam int TW = $clog2(ROWS_F + 1);
-  localparam int PAW = N_MAX > 1 ? $clog2(N_MAX) : 1;
+  localparam int PBSW = TOPK_P > 1 ? $clog2(TOPK_P) : 1;   // probability bank number
 
   generate
     if (D_MAX % 16 != 0 || D_MAX < 16) begin : g_bad_dmax
@@ -195,7 +195,8 @@ module spatten_attention_core #(
   logic [63:0] f_base0, f_base1;
   logic [TW-1:0] f_take;
   logic [IW-1:0] delivered, delivered_n;
-  logic [ROWS_F-1:0][IW-1:0] pos_rd_index, pos_rd;
+  logic [ROWS_F-1:0][IW-1:0] pos_rd;
+  logic [IW-1:0] cons, cons_n;          // rows taken by the current pass's consumer (now, next cycle)
   logic [TOPK_P-1:0] topk_out_valid;
   logic [TOPK_P*IW-1:0] topk_out_index;
   logic [LANES-1:0] bw_valid, bw_plane;
@@ -242,7 +243,7 @@ module spatten_attention_core #(
     .plane_base1(f_base1), .plane_id0(f_id0), .plane_id1(f_id1), .row_shift(hd_log2 + 4'd1),
     .row_beats_m1(8'((32'd1 << (hd_log2 - 4'd4)) - 32'd1)), .fetch_live(f_live), .live_addr(live_addr), .use_sel(f_sel),
     .ids_only(decide), .ids_done, .ids_rd_group(grp_index), .ids_rd(grp_ids),
-    .take(f_take), .delivered(delivered), .delivered_next(delivered_n), .busy(f_busy), .pos_rd_index(pos_rd_index), .pos_rd(pos_rd),
+    .take(f_take), .delivered(delivered), .delivered_next(delivered_n), .busy(f_busy), .pos_rd_first(cons), .pos_rd(pos_rd),
     .sel_clear(topk_start), .sel_wr_valid(topk_out_valid), .sel_wr_index(topk_out_index),
     .ar_valid(lane_ar_valid), .ar_ready(lane_ar_ready), .ar_addr(lane_ar_addr), .ar_len(lane_ar_len),
     .r_valid(lane_r_valid), .r_data(lane_r_data), .r_last(lane_r_last), .r_ready(lane_r_ready),
@@ -287,7 +288,6 @@ module spatten_attention_core #(
 
   // next cycle's reads: bank, row within the bank (from the consumer's next
   // slot and the fetcher's next `delivered`)
-  logic [IW-1:0] cons, cons_n;          // rows taken by the current pass's consumer (now, next cycle)
   logic [SLW-1:0] cons_slot, cons_slot_n;
   logic [LANES-1:0] rd_en;
   logic [BRW-1:0] rd_row [LANES];
@@ -426,11 +426,36 @@ module spatten_attention_core #(
     .exp_sum(sm_exp_sum), .refetch(sm_refetch), .out_valid(sm_out_valid), .out_row(sm_out_row),
     .out_prob(sm_out_prob), .rd_row('0), .rd_prob(sm_rd_prob));
 
-  // probability memory (ROWS_PV read ports for the prob·V unit)
-  logic [PROB_FRAC:0] prob_mem [N_MAX];
-  always_ff @(posedge clk) begin
-    for (int j = 0; j < TOPK_P; j++) begin
-      if (sm_out_valid[j] && int'(sm_out_row) * TOPK_P + j < N_MAX) prob_mem[int'(sm_out_row) * TOPK_P + j] <= sm_out_prob[j];
+  // probability memory: TOPK_P banks by position mod TOPK_P. The softmax
+  // writes lane j's probability of its row r at position r * TOPK_P + j, so
+  // into bank j at address r; the importance unit reads a group's TOPK_P
+  // positions, one per bank; the prob·V unit reads ROWS_PV positions
+  // anywhere (each bank at every one, then a bank select).
+  logic [PBW-1:0] prob_grp_rd [TOPK_P];
+  logic [TOPK_P-1:0][ROWS_PV-1:0][PBW-1:0] prob_pv_rd;   // packed: a bank's default is one store
+  logic [PBSW-1:0] pv_bank [ROWS_PV];
+  logic [SM_RW-1:0] pv_addr [ROWS_PV];
+  always_comb begin
+    for (int r = 0; r < ROWS_PV; r++) begin
+      pv_bank[r] = PBSW'(pos_rd[r] % IW'(unsigned'(TOPK_P)));
+      pv_addr[r] = SM_RW'(pos_rd[r] / IW'(unsigned'(TOPK_P)));
+    end
+  end
+  for (genvar b = 0; b < TOPK_P; b++) begin : g_prob_bank
+    logic [PBW-1:0] mem [SM_NB];
+    always_ff @(posedge clk) begin
+      if (sm_out_valid[b] && int'(sm_out_row) * TOPK_P + b < N_MAX) mem[sm_out_row] <= sm_out_prob[b];
+    end
+    assign prob_grp_rd[b] = mem[SM_RW'(grp_index)];
+    // (read only for the row whose position is in this bank, in the value
+    // pass: Verilator evaluates these reads in every cycle)
+    always_comb begin
+      prob_pv_rd[b] = '0;
+      if (value_phase) begin
+        for (int r = 0; r < ROWS_PV; r++) begin
+          if (pv_bank[r] == PBSW'(unsigned'(b))) prob_pv_rd[b][r] = mem[pv_addr[r]];
+        end
+      end
     end
   end
 
@@ -462,7 +487,7 @@ module spatten_attention_core #(
     for (int l = 0; l < TOPK_P; l++) begin
       logic [31:0] q;
       q = 32'(grp_index) * unsigned'(TOPK_P) + unsigned'(l);
-      grp_prob[l*PBW +: PBW] = q < unsigned'(N_MAX) ? prob_mem[PAW'(q)] : '0;
+      grp_prob[l*PBW +: PBW] = q < unsigned'(N_MAX) ? prob_grp_rd[l] : '0;
     end
   end
   importance_unit #(.P(TOPK_P), .N_MAX(N_MAX), .PBW(PBW)) u_importance_unit (
@@ -482,14 +507,12 @@ module spatten_attention_core #(
     pv_in_valid = '0;
     pv_in_prob = '0;
     pv_in_v = '0;
-    pos_rd_index = '0;
-    for (int r = 0; r < ROWS_F; r++) pos_rd_index[r] = cons + IW'(unsigned'(r));
     for (int r = 0; r < ROWS_PV; r++) begin
       logic [SLW-1:0] sl;
       sl = slot_plus(cons_slot, r, BUF_ROWS);
       pv_in_valid[r] = value_phase && 32'(avail) > unsigned'(r);
       if (pv_in_valid[r]) begin   // as for Q·K: only a row on offer
-        pv_in_prob[r] = prob_mem[PAW'(pos_rd[r])];
+        pv_in_prob[r] = prob_pv_rd[pv_bank[r]][r];
         pv_in_v[r] = value_row_t'(value_q[int'(sl) % LANES]);
       end
     end

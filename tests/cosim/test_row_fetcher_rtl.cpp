@@ -35,8 +35,12 @@
 //      that row's plane; a shadow buffer per slot keeps them, and when the
 //      consumer takes row i its slot holds every beat of every plane of token
 //      tok(pos(i)) exactly once (then the slot is cleared);
-//  (4) pos_rd of the taken rows (read ports 0..k-1 at indices taken..) equals
-//      the positions the cycle model pops.
+//  (4) pos_rd of the taken rows (read ports 0..k-1, pos_rd_first = taken)
+//      equals the positions the cycle model pops;
+//  (5) ids_rd at a random group (ids_rd_group) equals the ids of the last
+//      fetch_live run that was complete, at every position it fetched
+//      (< its count), until the next fetch_live run starts: the importance
+//      unit's read port.
 // Runs: random count (1..N_MAX, biased to small counts and to the edges:
 // 1, N_MAX, multiples of 8 ± 1, BUF_ROWS ± 1), fetch_live (a new ascending
 // live list of random token ids — dense, moderate, sparse up to 2^16 or up to
@@ -262,6 +266,7 @@ struct Stats {
   long live_runs = 0, refetch_runs = 0, sel_runs = 0, two_plane_runs = 0, max_count = 0;
   long back_to_back = 0, sel_overlapped = 0, junk_sel = 0, buffer_full_cycles = 0, segments = 0, jitter_segments = 0;
   long resets = 0, requests = 0;
+  long ids_checked = 0;   // (5) ids read on ids_rd and compared
 };
 
 // ---- the bench -------------------------------------------------------------------
@@ -646,6 +651,7 @@ class FetcherBench {
     sel_overlap_used_ = false;
     cur_ = std::move(pending_);
     const Run& r = *cur_;
+    if (r.fetch_live) ids_known_ = 0;   // the live-id memory is rewritten from now on
     cur_start_ = now_;
     taken_ = 0;
     run_beats_ = 0;
@@ -788,8 +794,22 @@ class FetcherBench {
       }
     }
     top_.take = 0;
-    for (int q = 0; q < s_.rows; ++q) put_bits(top_.pos_rd_index, q * iw, iw, rng_());
+    put_bits(top_.pos_rd_first, 0, iw, rng_());   // junk until a take
+    const int groups = (s_.n_max + s_.p_sel - 1) / s_.p_sel;
+    const int group = static_cast<int>(rng_() % static_cast<unsigned>(groups + 1));   // one past the last too
+    put_bits(top_.ids_rd_group, 0, clog2(groups + 1), static_cast<std::uint64_t>(group));
     top_.eval();
+    // (5) the live ids by position
+    for (int l = 0; l < s_.p_sel; ++l) {
+      const int q = group * s_.p_sel + l;
+      if (q >= ids_known_) break;
+      const auto rtl_id = static_cast<int>(get_bits(top_.ids_rd, 32 * l, 32));
+      const int want = (*ids_tokens_)[static_cast<std::size_t>(q)];
+      if (rtl_id != want)
+        fail("ids_rd group " + std::to_string(group) + " lane " + std::to_string(l) + " (position " +
+             std::to_string(q) + "): " + std::to_string(rtl_id) + ", the last live run's id " + std::to_string(want));
+      ++stats.ids_checked;
+    }
     // (2) registered outputs
     const auto delivered = static_cast<int>(get_bits(top_.delivered, 0, iw));
     if (delivered != exp_delivered_)
@@ -816,8 +836,8 @@ class FetcherBench {
           fail("the consumer takes row " + std::to_string(taken_ + q) + ": the RTL has it (delivered " +
                std::to_string(delivered) + "), the cycle model's rows() has no row valid");
         cm_pos[static_cast<std::size_t>(q)] = fetch_->rows().pop(now_);
-        put_bits(top_.pos_rd_index, q * iw, iw, static_cast<std::uint64_t>(taken_ + q));
       }
+      put_bits(top_.pos_rd_first, 0, iw, static_cast<std::uint64_t>(taken_));
       put_bits(top_.take, 0, clog2(s_.rows + 1), static_cast<std::uint64_t>(k));
       top_.eval();
       for (int q = 0; q < k; ++q) {
@@ -834,6 +854,10 @@ class FetcherBench {
       last_take_ = now_;
       has_last_take_ = true;
       if (taken_ == cur_->count) {
+        if (cur_->fetch_live) {
+          ids_known_ = cur_->count;
+          ids_tokens_ = cur_->tokens;
+        }
         const long want_beats = static_cast<long>(cur_->count) * cur_->planes() * cur_->row_beats;
         if (run_beats_ != want_beats)
           fail("the run's last row taken after " + std::to_string(run_beats_) + " plane beats, expected " +
@@ -874,6 +898,9 @@ class FetcherBench {
   std::vector<ShadowBeat> shadow_;
   long shadow_live_ = 0;
   std::shared_ptr<const std::vector<int>> live_;  // the ids of the last live run
+  // (5): positions 0 .. ids_known_-1 of ids_tokens_ are in the live-id memory
+  int ids_known_ = 0;
+  std::shared_ptr<const std::vector<int>> ids_tokens_;
   int runs_made_ = 0;
   // the segment
   std::string cfg_str_;
@@ -915,6 +942,7 @@ void run_set(const Set& s, int min_runs) {
     ADD_FAILURE() << s.name << " SPATTEN_SEED=" << base_seed << " (set seed " << seed << "), after "
                   << bench.stats.runs << " runs: " << e.what();
   }
+  EXPECT_GT(bench.stats.ids_checked, 0) << s.name << ": the ids_rd check never ran";
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const Stats& st = bench.stats;
   std::cout << "[ unit     ] " << s.name << ": " << st.runs << " runs (" << st.live_runs << " live, " << st.refetch_runs
@@ -923,7 +951,8 @@ void run_set(const Set& s, int min_runs) {
             << " plane beats, " << st.requests << " DRAM requests, " << st.cycles << " cycles in " << st.segments
             << " segments (" << st.jitter_segments << " with jitter), " << st.resets << " resets; " << st.back_to_back
             << " back-to-back starts, " << st.sel_overlapped << " sel lists written during the previous run, "
-            << st.buffer_full_cycles << " cycles with BUF_ROWS rows complete and not taken; " << std::fixed
+            << st.buffer_full_cycles << " cycles with BUF_ROWS rows complete and not taken, " << st.ids_checked
+            << " ids checked on ids_rd; " << std::fixed
             << std::setprecision(1) << secs << " s\n";
 }
 
