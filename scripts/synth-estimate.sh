@@ -140,9 +140,11 @@ DEFAULT_TOP_CAPS = {"max_context": 128, "buffer_rows": 8, "max_outstanding": 4}
 # or --full-size still try.
 TOP_DOES_NOT_FIT = {
     "alveo-u55c": "the top does not fit the 4 GiB of WebAssembly Yosys even at --max-context 64 "
-                  "--buffer-rows 2 --max-outstanding 2 (out of memory in ABC9's AIG mapping after 620 s, "
-                  "3.9 GB peak, 535k $_MUX_: 32 lanes, 512+512 multipliers); "
-                  "memory inventory only (give caps by hand to try anyway)",
+                  "--buffer-rows 32 --max-outstanding 2 (out of memory after 888 s, 4.2 GB peak: 32 lanes, "
+                  "512+512 multipliers; 2026-11-27, banked probability/position memories); memory inventory "
+                  "only (give caps by hand to try anyway; at full size that inventory runs out of memory too, "
+                  "in Yosys' opt_mem_priority, most likely on the 32-write live-id memory; "
+                  "--parse-only --max-context 4096 passes)",
 }
 REFERENCE_PRESET = "alveo-u55c"    # board of presets without one (HAS_BOARD = 0)
 SYNTH = "synth_xilinx -family xcup -flatten -noiopad -noclkbuf -uram"

