@@ -61,8 +61,9 @@
 //    multiple of LANES of at least P_SEL and ROWS entries). A cycle's
 //    P_SEL top-k writes go to consecutive indices, so to P_SEL different
 //    banks; lane j reads only indices i with i mod LANES = j, so only the
-//    banks b with b mod LANES = j; the consumer's ROWS reads are consecutive indices, so
-//    one per bank. Each bank has one write and two read ports.
+//    banks b with b mod LANES = j; the consumer's ROWS reads are
+//    consecutive indices, so one per bank. Each bank has one write and two
+//    read ports.
 //  - each lane's request queue is its own memory (one write, two reads).
 //  - the live-id memory is still one memory with a write per lane (a chunk
 //    arrives on whichever lane requested it) and LANES + GRP_CHUNKS reads
@@ -310,8 +311,8 @@ module row_fetcher #(
       end
     end
   end
-  // reads: lane j's next row is in bank lane_sbank[j], one of the banks
-  // j mod LANES; the consumer's first index is in bank cons_sbank, the
+  // reads: lane j's next row is in bank lane_sbank[j], one of the banks b
+  // with b mod LANES = j; the consumer's first index is in bank cons_sbank, the
   // following ones in the next banks (wrapping to bank 0 one address on)
   logic [SBW-1:0] lane_sbank [LANES];
   logic [SAW-1:0] lane_saddr [LANES];
