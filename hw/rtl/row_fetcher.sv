@@ -462,9 +462,10 @@ module row_fetcher #(
   function automatic int free_before(input logic [LANES-1:0] free, input int j);
     free_before = $countones(free & ~({LANES{1'b1}} << j));
   endfunction
+  // (for a free lane j)
   function automatic logic sends_chunk(input logic [LANES-1:0] free, input int j, input logic [CHW-1:0] req,
                                        input logic [CHW-1:0] total);
-    sends_chunk = free[j] && 32'(req) + unsigned'(free_before(free, j)) < 32'(total);
+    sends_chunk = 32'(req) + unsigned'(free_before(free, j)) < 32'(total);
   endfunction
   function automatic logic [CHW-1:0] chunk_index(input logic [LANES-1:0] free, input int j,
                                                  input logic [CHW-1:0] req);

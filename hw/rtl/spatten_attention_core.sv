@@ -430,7 +430,8 @@ module spatten_attention_core #(
   // writes lane j's probability of its row r at position r * TOPK_P + j, so
   // into bank j at address r; the importance unit reads a group's TOPK_P
   // positions, one per bank; the prob·V unit reads ROWS_PV positions
-  // anywhere (each bank at every one, then a bank select).
+  // anywhere (a bank reads those of its positions, then a bank select):
+  // ROWS_PV + 1 read ports a bank.
   logic [PBW-1:0] prob_grp_rd [TOPK_P];
   logic [TOPK_P-1:0][ROWS_PV-1:0][PBW-1:0] prob_pv_rd;   // packed: a bank's default is one store
   logic [PBSW-1:0] pv_bank [ROWS_PV];
