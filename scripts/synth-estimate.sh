@@ -12,7 +12,7 @@
 #                               buffer rows round up to a multiple of the lanes);
 #                               alveo-u55c's top does not fit flattened, so it is
 #                               synthesized module by module (--hierarchical)
-#                               (about 45 min in all)
+#                               (about 100 min in all, mostly alveo-u55c)
 #   --top MODULE        module to synthesize (repeatable); `units` = every unit
 #                       of the UNITS table (not the top) whose file is in hw/rtl
 #   --preset NAME       accelerator preset (repeatable): build/generated/sv/NAME.sv
@@ -151,7 +151,7 @@ DEFAULT_TOP_CAPS = {"max_context": 128, "buffer_rows": 8, "max_outstanding": 4}
 TOP_FLAT_DOES_NOT_FIT = {
     "alveo-u55c": "flattened, the top does not fit the 4 GiB of WebAssembly Yosys even at --max-context 64 "
                   "--buffer-rows 32 --max-outstanding 2 (out of memory after 888 s, 4.2 GB peak: 32 lanes, "
-                  "512+512 multipliers; 2026-11-27): synthesized module by module",
+                  "512+512 multipliers; 2026-11-27)",
 }
 REFERENCE_PRESET = "alveo-u55c"    # board of presets without one (HAS_BOARD = 0)
 SYNTH = "synth_xilinx -family xcup -flatten -noiopad -noclkbuf -uram"
@@ -867,18 +867,17 @@ for preset, res in results.items():
         secs = f"as {e['same_as']}" if "same_as" in e else str(e.get("seconds", ""))
         if "error" in e:
             rows.append([m, "error (below)", "", "", "", "", "", secs, rss])
-            continue
-        if "lut" not in e:
+        elif "lut" not in e:
             rows.append([m, "parsed", "", "", "", "", "", secs, rss])
-            continue
-        b36 = e["bram36"] + e["bram18"] / 2
-        for k, v in (("lut", e["lut"]), ("ff", e["ff"]), ("dsp", e["dsp"]), ("bram36", b36),
-                     ("uram", e["uram"]), ("carry", e["carry"])):
-            tot[k] += v if m in units else 0
-        rows.append([m + (" (sum of modules)" if "submodules" in e else ""), pct(e["lut"], b and b["lut"]),
-                     pct(e["ff"], b and b["ff"]), pct(e["dsp"], b and b["dsp"]), pct(b36, b and b["bram36"]),
-                     pct(e["uram"], b and b["uram"]), str(e["carry"]), secs, rss])
-        for label, x in e.get("submodules", {}).items():   # each module's own cells
+        else:
+            b36 = e["bram36"] + e["bram18"] / 2
+            for k, v in (("lut", e["lut"]), ("ff", e["ff"]), ("dsp", e["dsp"]), ("bram36", b36),
+                         ("uram", e["uram"]), ("carry", e["carry"])):
+                tot[k] += v if m in units else 0
+            rows.append([m + (" (sum of modules)" if "submodules" in e else ""), pct(e["lut"], b and b["lut"]),
+                         pct(e["ff"], b and b["ff"]), pct(e["dsp"], b and b["dsp"]), pct(b36, b and b["bram36"]),
+                         pct(e["uram"], b and b["uram"]), str(e["carry"]), secs, rss])
+        for label, x in e.get("submodules", {}).items():   # each module's own cells, also after an error
             name = "  " + label + ("" if label == m else f" ({x['module'].split('$', 1)[0]})") \
                    + (f" x{x['instances']}" if x["instances"] > 1 else "")
             if "lut" not in x:
