@@ -42,7 +42,7 @@ expect_2 "--hierarchical synthesizes; it contradicts --parse-only" --hierarchica
 "$script" --top qk_unit --preset alveo-u55c --hierarchical \
   --param M=8 --param D=8 --param LATENCY=4 --timeout 150 \
   --out "$work/hier.json" --log-dir "$work/hier"
-"$script" --top spatten_attention --preset spatten-1-8 --parse-only --timeout 150 \
+"$script" --top spatten_attention --preset spatten-1-8 --parse-only --timeout 360 \
   --out "$work/parse.json" --log-dir "$work/parse"
 python3 - "$work/estimate.json" "$work/parse.json" "$work/hier.json" <<'PY'
 import json, sys
