@@ -572,6 +572,14 @@ def read_mapping(log, module):
         mapping.setdefault("$via", {})[kind] = via
     return mapping
 
+def mapped_memories(mem_il, log, module):
+    """The memories of a dump, each with libmap's choice from the log (none without a log)."""
+    mems, mapping = read_memories(mem_il), read_mapping(log, module) if log else {}
+    for e in mems:
+        if e["name"] in mapping:
+            e["mapping"] = mapping[e["name"]]
+    return mems
+
 def blocks(depth, width):
     """Block RAMs one memory needs if banked by shape (ports ignored)."""
     bram = min(math.ceil(depth / d) * math.ceil(width / w) for d, w in BRAM36_SHAPES)
@@ -719,10 +727,7 @@ def synth_modules(preset, top, base):
         for t, n in own.items():
             total_cells[t] = total_cells.get(t, 0) + n * instances[mod]
         if os.path.exists(mb + ".mem.il"):
-            mapping = read_mapping(mb + ".log", mod)
-            for x in read_memories(mb + ".mem.il"):
-                if x["name"] in mapping:
-                    x["mapping"] = mapping[x["name"]]
+            for x in mapped_memories(mb + ".mem.il", mb + ".log", mod):
                 x["name"] = f"{path}.{x['name']}" if path else x["name"]
                 mems += [x] * instances[mod]
         entries[label] = e
@@ -753,11 +758,7 @@ def run(job):
         if not error and not parse and not os.path.exists(stat):
             error = "yosys did not write the statistics"
         if os.path.exists(base + ".mem.il"):
-            mems = read_memories(base + ".mem.il")
-            mapping = {} if parse else read_mapping(log, m)
-            for e in mems:
-                if e["name"] in mapping:
-                    e["mapping"] = mapping[e["name"]]
+            mems = mapped_memories(base + ".mem.il", None if parse else log, m)
     if mems is not None:
         entry["memory_inventory"] = {**summarize(mems), "memories": mems}
     if full:
