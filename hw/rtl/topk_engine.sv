@@ -225,45 +225,65 @@ module topk_engine #(
   logic [PW-1:0]        n_eq;
   logic [PW-1:0]        n_lt;
 
+  // (Only S_STREAM uses the partition and the rotators below: outside it
+  // they are not evaluated, which Verilator would otherwise do in every
+  // cycle of an idle engine. The FIFO writes are gated by S_STREAM anyway.)
+  wire streaming = state == S_STREAM;
   always_comb begin
     n_gt = '0;
     n_eq = '0;
     n_lt = '0;
     gt_comp = '0;
     lt_comp = '0;
-    for (int j = 0; j < P; j++) begin
-      lane_v[j] = (pos_r + j[CW-1:0]) < cw_of(m_r);
-      is_gt[j]  = lane_v[j] && rd_x[j] > pivot;
-      is_eq[j]  = lane_v[j] && rd_x[j] == pivot;
-      is_lt[j]  = lane_v[j] && rd_x[j] < pivot;
-      if (is_gt[j]) begin
-        gt_comp[BW'(n_gt)] = rd_x[j];
-        n_gt = n_gt + 1'b1;
+    lane_v = '0;
+    is_gt = '0;
+    is_eq = '0;
+    is_lt = '0;
+    if (streaming) begin
+      for (int j = 0; j < P; j++) begin
+        lane_v[j] = (pos_r + j[CW-1:0]) < cw_of(m_r);
+        is_gt[j]  = lane_v[j] && rd_x[j] > pivot;
+        is_eq[j]  = lane_v[j] && rd_x[j] == pivot;
+        is_lt[j]  = lane_v[j] && rd_x[j] < pivot;
+        if (is_gt[j]) begin
+          gt_comp[BW'(n_gt)] = rd_x[j];
+          n_gt = n_gt + 1'b1;
+        end
+        if (is_lt[j]) begin
+          lt_comp[BW'(n_lt)] = rd_x[j];
+          n_lt = n_lt + 1'b1;
+        end
+        if (is_eq[j]) n_eq = n_eq + 1'b1;
       end
-      if (is_lt[j]) begin
-        lt_comp[BW'(n_lt)] = rd_x[j];
-        n_lt = n_lt + 1'b1;
-      end
-      if (is_eq[j]) n_eq = n_eq + 1'b1;
     end
   end
 
   // Rotators: survivor r of this beat goes to FIFO element tail + r, i.e. bank
   // (tail_bank + r) % P, row tail_row (+1 when it wraps past bank P-1).
   always_comb begin
-    for (int b = 0; b < P; b++) begin
-      logic [PW-1:0] rh;
-      logic [PW-1:0] rl;
-      rh = b[PW-1:0] >= {1'b0, hi_bank} ? b[PW-1:0] - {1'b0, hi_bank}
-                                        : b[PW-1:0] + P_PW - {1'b0, hi_bank};
-      rl = b[PW-1:0] >= {1'b0, lo_bank} ? b[PW-1:0] - {1'b0, lo_bank}
-                                        : b[PW-1:0] + P_PW - {1'b0, lo_bank};
-      hi_we[b]   = rh < n_gt;
-      hi_wdat[b] = gt_comp[BW'(rh)];
-      hi_wrow[b] = b[PW-1:0] >= {1'b0, hi_bank} ? hi_row : hi_row + 1'b1;
-      lo_we[b]   = rl < n_lt;
-      lo_wdat[b] = lt_comp[BW'(rl)];
-      lo_wrow[b] = b[PW-1:0] >= {1'b0, lo_bank} ? lo_row : lo_row + 1'b1;
+    logic [PW-1:0] rh;
+    logic [PW-1:0] rl;
+    rh = '0;
+    rl = '0;
+    hi_we = '0;
+    hi_wdat = '0;
+    hi_wrow = '0;
+    lo_we = '0;
+    lo_wdat = '0;
+    lo_wrow = '0;
+    if (streaming) begin
+      for (int b = 0; b < P; b++) begin
+        rh = b[PW-1:0] >= {1'b0, hi_bank} ? b[PW-1:0] - {1'b0, hi_bank}
+                                          : b[PW-1:0] + P_PW - {1'b0, hi_bank};
+        rl = b[PW-1:0] >= {1'b0, lo_bank} ? b[PW-1:0] - {1'b0, lo_bank}
+                                          : b[PW-1:0] + P_PW - {1'b0, lo_bank};
+        hi_we[b]   = rh < n_gt;
+        hi_wdat[b] = gt_comp[BW'(rh)];
+        hi_wrow[b] = b[PW-1:0] >= {1'b0, hi_bank} ? hi_row : hi_row + 1'b1;
+        lo_we[b]   = rl < n_lt;
+        lo_wdat[b] = lt_comp[BW'(rl)];
+        lo_wrow[b] = b[PW-1:0] >= {1'b0, lo_bank} ? lo_row : lo_row + 1'b1;
+      end
     end
   end
 
