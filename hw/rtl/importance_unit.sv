@@ -34,8 +34,8 @@
 //            (kGatherLatency). n_cand / n_prot count the candidates and the
 //            protected ids.
 //   emit     group walk: group g in S+1+g (loaded at the edge before); its
-//            kept positions (protected, or keep_all, or candidates whose bit
-//            the top-k engine set) are compacted in order onto the kept-id
+//            kept positions (protected, or keep_all, or candidates the top-k
+//            engine selected) are compacted in order onto the kept-id
 //            rows; the last partial row is written in S+NG+1, done then:
 //            ceil(n/P) + 2 cycles (kEmitLatency = 2). kept_count = the ids kept.
 // Protected (golden token_protected): id < sink_tokens, id >= context_len -
@@ -64,6 +64,8 @@ module importance_unit #(
   input  logic [P*32-1:0]      grp_ids,
   input  logic [P*PBW-1:0]     grp_prob,
   // top-k engine: candidate rows, and the selected candidates of its run
+  // (ordinals in increasing order, a cycle's on lanes 0 .. c-1: the engine's
+  // output order, which the emit relies on)
   output logic                 eng_wr_en,
   output logic [EW-1:0]        eng_wr_row,
   output logic [P*64-1:0]      eng_wr_data,
@@ -100,7 +102,6 @@ module importance_unit #(
 
   logic [P*64-1:0] imp_mem [NR];
   logic [P*32-1:0] kept_mem [NR];
-  logic [N_MAX-1:0] sel_bits;                       // candidates the top-k engine selected
 
   // ------------------------------------------------------------ the group in hand
   logic [GW-1:0] g_next;                            // next group to load
@@ -244,18 +245,101 @@ module importance_unit #(
 
   // emit of the group in hand
   wire emit_step = state == S_WALK && op == OP_EMIT && g_have;
+
+  // The candidates the top-k engine selected, as the list it gives them in:
+  // increasing ordinals, a cycle's valid lanes 0 .. c-1 the next c entries.
+  // Entry i is in bank i mod P at address i / P, so a cycle's entries go to
+  // different banks. The emit walk visits the candidates in increasing
+  // ordinal, so the selected ones of a group are the next entries from
+  // sel_rd: a group reads the P entries sel_rd .. sel_rd + P - 1 (one per
+  // bank) and keeps an unprotected candidate when one of them below sel_cnt
+  // equals its ordinal; sel_rd then moves past the matches. One write and
+  // one read port a bank (a bit per candidate, written by P lanes at any
+  // index, was N_MAX flip-flops behind P write decoders). The engine's
+  // value selections of head jobs also land here; a decision's sel_clear
+  // (its top-k start) empties the list before its own.
+  logic [IW-1:0] sel_cnt, sel_rd;                   // entries written; the emit's next entry
+  logic [BW-1:0] sel_wb, sel_rb;                    // their banks (index mod P)
+  logic [RW-1:0] sel_wa, sel_ra;                    // their addresses (index / P)
+  logic [IW-1:0] sel_cnt_n;                         // after this cycle's writes
+  logic [BW-1:0] sel_wb_n;
+  logic [RW-1:0] sel_wa_n;
+  logic [P-1:0] sel_we;
+  logic [P-1:0][RW-1:0] sel_we_a;
+  logic [P-1:0][IW-1:0] sel_we_d;
+  logic [IW-1:0] sel_win [P];                       // bank b's entry of the emit window
+  // bank and address k entries after (b, a), k <= P
+  function automatic logic [BW+RW-1:0] sel_step(input logic [BW-1:0] b, input logic [RW-1:0] a, input int k);
+    int nb;
+    nb = int'(b) + k;
+    sel_step = nb >= P ? {BW'(unsigned'(nb - P)), a + 1'b1} : {BW'(unsigned'(nb)), a};
+  endfunction
+  always_comb begin
+    logic [BW-1:0] b;
+    logic [RW-1:0] a;
+    logic [31:0] i;
+    sel_we = '0;
+    sel_we_a = '0;
+    sel_we_d = '0;
+    b = sel_wb;
+    a = sel_wa;
+    i = 32'(sel_cnt);
+    if (!sel_clear && sel_valid != '0) begin
+      for (int l = 0; l < P; l++) begin
+        // (past N_MAX entries: a head job's value selections; not kept)
+        if (sel_valid[l] && i < unsigned'(N_MAX)) begin
+          sel_we[b] = 1'b1;
+          sel_we_a[b] = a;
+          sel_we_d[b] = sel_index[l*IW +: IW];
+          {b, a} = sel_step(b, a, 1);
+          i = i + 1;
+        end
+      end
+    end
+    sel_cnt_n = IW'(i);
+    sel_wb_n = b;
+    sel_wa_n = a;
+  end
+  for (genvar b = 0; b < P; b++) begin : g_sel_bank
+    logic [IW-1:0] mem [NR];
+    always_ff @(posedge clk) begin
+      if (sel_we[b]) mem[sel_we_a[b]] <= sel_we_d[b];
+    end
+    // (read only in an emit step: a simulator evaluates this in every cycle)
+    always_comb begin
+      sel_win[b] = '0;
+      if (emit_step) sel_win[b] = mem[int'(sel_rb) > b ? sel_ra + 1'b1 : sel_ra];
+    end
+  end
+
   logic [P-1:0] e_keep;
-  logic [IW-1:0] e_unprot_cnt;
+  logic [IW-1:0] e_unprot_cnt, e_sel_cnt;
   always_comb begin
     logic [IW-1:0] ord;
+    logic [P-1:0] win_ok;                            // bank b's window entry is below sel_cnt
+    int q;                                           // an entry's offset from sel_rd
+    logic hit;
     ord = ord_base;
     e_keep = '0;
+    e_sel_cnt = '0;
+    win_ok = '0;
+    q = 0;
+    hit = 1'b0;
+    if (emit_step) begin
+      for (int b = 0; b < P; b++) begin
+        q = (b + P - int'(sel_rb)) % P;
+        win_ok[b] = 32'(sel_rd) + unsigned'(q) < 32'(sel_cnt);
+      end
+    end
     for (int p = 0; p < P; p++) begin
       if (emit_step && g_valid[p]) begin
         if (prot(g_id[p], context_len, sink_tokens, recent_tokens)) begin
           e_keep[p] = 1'b1;
         end else begin
-          e_keep[p] = keep_all || (!sel_none && sel_bits[int'(ord)]);
+          hit = 1'b0;
+          for (int b = 0; b < P; b++) if (win_ok[b] && sel_win[b] == ord) hit = 1'b1;
+          e_keep[p] = keep_all || (!sel_none && hit);
+          if (hit) e_sel_cnt = e_sel_cnt + 1'b1;
           ord = ord + 1'b1;
         end
       end
@@ -285,22 +369,21 @@ module importance_unit #(
     end else if (op == OP_ACC && s2_go && s2_row < unsigned'(NR)) begin
       imp_mem[RW'(s2_row)] <= s2_new;
     end
-    // kept-id rows
-    if (emit_step && k_next_cnt >= P_CW) begin
-      for (int l = 0; l < P; l++) kept_mem[EW'(krow)][l*32 +: 32] <= k_next[l];
-    end else if (op == OP_EMIT && state == S_FLUSH && kcnt != '0) begin
-      for (int l = 0; l < P; l++) kept_mem[EW'(krow)][l*32 +: 32] <= kstage[l];
+    // kept-id rows: a whole row per write (one write port)
+    if ((emit_step && k_next_cnt >= P_CW) || (op == OP_EMIT && state == S_FLUSH && kcnt != '0)) begin
+      kept_mem[EW'(krow)] <= emit_step ? (P*32)'(k_next[P-1:0]) : (P*32)'(kstage[P-1:0]);
     end
-    // candidates the engine selects
-    if (sel_clear) begin
-      // one bit per candidate, cleared at once (Verilator warns on any
-      // constant wider than 8 Kib; a loop over N_MAX bits exceeds the
-      // unroll limit of Yosys' slang front end)
-      /* verilator lint_off WIDTHCONCAT */
-      sel_bits <= '0;
-      /* verilator lint_on WIDTHCONCAT */
+  end
+  // the selection list's write position (its banks are written by g_sel_bank)
+  always_ff @(posedge clk) begin
+    if (!rst_n || sel_clear) begin
+      sel_cnt <= '0;
+      sel_wb <= '0;
+      sel_wa <= '0;
     end else begin
-      for (int l = 0; l < P; l++) if (sel_valid[l]) sel_bits[int'(sel_index[l*IW +: IW])] <= 1'b1;
+      sel_cnt <= sel_cnt_n;
+      sel_wb <= sel_wb_n;
+      sel_wa <= sel_wa_n;
     end
   end
 
@@ -352,6 +435,8 @@ module importance_unit #(
       // emit: the group in hand
       if (emit_step) begin
         ord_base <= ord_base + e_unprot_cnt;
+        sel_rd <= sel_rd + e_sel_cnt;
+        {sel_rb, sel_ra} <= sel_step(sel_rb, sel_ra, int'(e_sel_cnt));
         kept_r <= kept_r + IW'(unsigned'($countones(e_keep)));
         if (k_next_cnt >= P_CW) begin
           for (int l = 0; l < 2 * P; l++) kstage[l] <= l + P < 2 * P ? k_next[l + P] : 32'd0;
@@ -393,6 +478,9 @@ module importance_unit #(
             end
             if (emit_start) begin
               ord_base <= '0;
+              sel_rd <= '0;
+              sel_rb <= '0;
+              sel_ra <= '0;
               kept_r <= '0;
               kcnt <= '0;
               krow <= '0;

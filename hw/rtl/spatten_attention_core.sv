@@ -279,6 +279,10 @@ module spatten_attention_core #(
     if (BUF_ROWS % LANES != 0 || ROWS_F > LANES) begin : g_bad_banks
       $fatal(1, "spatten_attention_core: the buffer rows must be a multiple of LANES and at most LANES rows read per cycle");
     end
+    if (LANES % ROWS_QK != 0 || LANES % ROWS_PV != 0) begin : g_bad_row_lanes
+      // unit lane k reads only the banks j = k (mod its rows per cycle): see "row selection"
+      $fatal(1, "spatten_attention_core: LANES must be a multiple of the Q.K and prob.V rows per cycle");
+    end
   endgenerate
 
   // the slot r rows after slot s
@@ -341,8 +345,12 @@ module spatten_attention_core #(
   function automatic logic [VLB-1:0] value_lsb(input logic [255:0] d, input logic lsb);
     for (int w = 0; w < 16; w++) value_lsb[w*V_LSB_BITS +: V_LSB_BITS] = lsb ? d[w*16 +: V_LSB_BITS] : V_LSB_MID;
   endfunction
-  logic [LANES-1:0][D_MAX*K_BITS-1:0] key_q;
-  logic [LANES-1:0][D_MAX*V_BITS-1:0] value_q;
+  // bank j's read registers are key_q[j / ROWS_QK][j % ROWS_QK] (and
+  // value_q by ROWS_PV): grouped by the unit lane that reads them (row
+  // selection, below)
+  localparam int GQK = LANES / ROWS_QK, GPV = LANES / ROWS_PV;   // banks per unit lane
+  logic [GQK-1:0][ROWS_QK-1:0][D_MAX*K_BITS-1:0] key_q;
+  logic [GPV-1:0][ROWS_PV-1:0][D_MAX*V_BITS-1:0] value_q;
   for (genvar j = 0; j < LANES; j++) begin : g_bank
     logic [MRB-1:0][KHB-1:0] kmsb [BANK_ROWS];
     logic [MRB-1:0][KLB-1:0] klsb [BANK_ROWS];
@@ -365,7 +373,7 @@ module spatten_attention_core #(
         kh = kmsb[rd_row[j]];
         kl = klsb[rd_row[j]];
         for (int w = 0; w < D_MAX; w++)
-          key_q[j][w*K_BITS +: K_BITS] <= {kh[w / 16][(w % 16)*K_MSB_BITS +: K_MSB_BITS], kl[w / 16][(w % 16)*K_LSB_BITS +: K_LSB_BITS]};
+          key_q[j / ROWS_QK][j % ROWS_QK][w*K_BITS +: K_BITS] <= {kh[w / 16][(w % 16)*K_MSB_BITS +: K_MSB_BITS], kl[w / 16][(w % 16)*K_LSB_BITS +: K_LSB_BITS]};
       end
       if (rd_en[j] && value_phase) begin
         logic [MRB-1:0][VHB-1:0] vh;
@@ -373,7 +381,7 @@ module spatten_attention_core #(
         vh = vmsb[rd_row[j]];
         vl = vlsb[rd_row[j]];
         for (int w = 0; w < D_MAX; w++)
-          value_q[j][w*V_BITS +: V_BITS] <= {vh[w / 16][(w % 16)*V_MSB_BITS +: V_MSB_BITS], vl[w / 16][(w % 16)*V_LSB_BITS +: V_LSB_BITS]};
+          value_q[j / ROWS_PV][j % ROWS_PV][w*V_BITS +: V_BITS] <= {vh[w / 16][(w % 16)*V_MSB_BITS +: V_MSB_BITS], vl[w / 16][(w % 16)*V_LSB_BITS +: V_LSB_BITS]};
       end
       if (bw_valid[j]) begin
         if (value_phase) begin
@@ -399,18 +407,44 @@ module spatten_attention_core #(
   logic [D_MAX-1:0][Q_BITS-1:0] q_data;
   always_comb for (int d = 0; d < D_MAX; d++) q_data[d] = query[d*Q_BITS +: Q_BITS];
 
+  // Row selection. The rows a unit may take in a cycle are the consecutive
+  // slots cons_slot, cons_slot + 1, ... (offset r < its rows per cycle R).
+  // Unit lane k takes the one whose slot is k (mod R), offset
+  // (k - cons_slot) mod R, from the banks j = k (mod R) (bank = slot mod
+  // LANES, LANES a multiple of R): a LANES/R-way selection of a whole row per
+  // lane, not LANES-way (on alveo-u55c 8-way instead of 32-way, for 4 lanes
+  // of 1,536 bits in each buffer). The lanes then hold the rows rotated by
+  // cons_slot mod R. The Q·K lanes work independently and their logits are
+  // rotated back into position order for the softmax below; the prob·V unit
+  // adds its lanes' products (a sum modulo 2^ACC_BITS: the lane order does
+  // not change it). Cycles and results are those of lanes in offset order.
+  function automatic int row_offset(input logic [SLW-1:0] s, input int k, input int rows);
+    row_offset = (k + rows - int'(s) % rows) % rows;
+  endfunction
   always_comb begin
     qk_in_valid = '0;
     qk_in_key = '0;
     qk_in_pos = '0;
-    for (int r = 0; r < ROWS_QK; r++) begin
+    for (int k = 0; k < ROWS_QK; k++) begin
+      int r;
       logic [SLW-1:0] sl;
+      r = row_offset(cons_slot, k, ROWS_QK);
       sl = slot_plus(cons_slot, r, BUF_ROWS);
-      qk_in_valid[r] = !value_phase && 32'(avail) > unsigned'(r);
-      qk_in_pos[r] = cons + IW'(unsigned'(r));
+      qk_in_valid[k] = !value_phase && 32'(avail) > unsigned'(r);
+      qk_in_pos[k] = cons + IW'(unsigned'(r));
       // copied only for a row on offer (the unit reads in_key under in_valid)
-      if (qk_in_valid[r]) qk_in_key[r] = key_row_t'(key_q[int'(sl) % LANES]);
+      if (qk_in_valid[k]) qk_in_key[k] = key_row_t'(key_q[(int'(sl) % LANES) / ROWS_QK][k]);
     end
+  end
+  // the rotation of the lanes taken in cycle t, at their outputs in t + LATENCY
+  localparam int RQW = ROWS_QK > 1 ? $clog2(ROWS_QK) : 1;
+  logic [RQW-1:0] qk_rot_out;
+  if (ROWS_QK > 1) begin : g_qk_rot
+    logic [LATENCY-1:0][RQW-1:0] rot;
+    always_ff @(posedge clk) rot <= {rot[LATENCY-2:0], RQW'(int'(cons_slot) % ROWS_QK)};
+    assign qk_rot_out = rot[LATENCY-1];
+  end else begin : g_qk_one_lane
+    assign qk_rot_out = '0;
   end
 
   qk_unit #(
@@ -429,9 +463,10 @@ module spatten_attention_core #(
   always_comb begin
     sm_in_valid = '0;
     sm_in_logit = '0;
+    // position order: offset r was on Q·K lane (r + rotation) mod ROWS_QK
     for (int r = 0; r < ROWS_QK; r++) begin
-      sm_in_valid[r] = qk_out_valid[r];
-      sm_in_logit[r] = qk_out_logit[r];
+      sm_in_valid[r] = qk_out_valid[(r + int'(qk_rot_out)) % ROWS_QK];
+      sm_in_logit[r] = qk_out_logit[(r + int'(qk_rot_out)) % ROWS_QK];
     end
   end
   softmax_unit #(.L(TOPK_P), .N_MAX(N_MAX), .F(LOGIT_FRAC), .P(PROB_FRAC)) u_softmax_unit (
@@ -522,13 +557,16 @@ module spatten_attention_core #(
     pv_in_valid = '0;
     pv_in_prob = '0;
     pv_in_v = '0;
-    for (int r = 0; r < ROWS_PV; r++) begin
+    // lane k: offset (k - cons_slot) mod ROWS_PV (row selection, above)
+    for (int k = 0; k < ROWS_PV; k++) begin
+      int r;
       logic [SLW-1:0] sl;
+      r = row_offset(cons_slot, k, ROWS_PV);
       sl = slot_plus(cons_slot, r, BUF_ROWS);
-      pv_in_valid[r] = value_phase && 32'(avail) > unsigned'(r);
-      if (pv_in_valid[r]) begin   // as for Q·K: only a row on offer
-        pv_in_prob[r] = prob_pv_rd[pv_bank[r]][r];
-        pv_in_v[r] = value_row_t'(value_q[int'(sl) % LANES]);
+      pv_in_valid[k] = value_phase && 32'(avail) > unsigned'(r);
+      if (pv_in_valid[k]) begin   // as for Q·K: only a row on offer
+        pv_in_prob[k] = prob_pv_rd[pv_bank[r]][r];
+        pv_in_v[k] = value_row_t'(value_q[(int'(sl) % LANES) / ROWS_PV][k]);
       end
     end
   end
