@@ -4,6 +4,10 @@
 // output and status record equals golden, every phase boundary, DRAM request
 // and the done cycle equals the cycle model's. A missing trace folder skips
 // the tests, unless the build requires the traces (SPATTEN_REQUIRE_TRACES).
+// Built a second time with SPATTEN_TRACE_KERNEL_U55C=1 (test_kernel_traces_alveo_u55c,
+// not in the sanitizer build, which has no alveo-u55c model): the same rows
+// on alveo-u55c (32 lanes, 4 rows a cycle into Q·K and prob·V) under memory
+// jitter, with the same jitter in the cycle model.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -23,7 +27,11 @@
 #include "spatten_test_seed.h"
 
 SPATTEN_VERILATED_BEGIN
+#if SPATTEN_TRACE_KERNEL_U55C
+#include "Vkernel_alveo_u55c.h"
+#else
 #include "Vkernel_spatten_1_8.h"
+#endif
 SPATTEN_VERILATED_END
 
 namespace {
@@ -33,14 +41,17 @@ namespace co = spatten::cosim;
 namespace tr = spatten::trace;
 
 // Rows per trace: 24 rows of ~1000 tokens at head_dim 64 are about 80k RTL
-// cycles on spatten-1-8 (tests/cosim/README.md has the timings).
+// cycles on spatten-1-8 and 25k on alveo-u55c (about 0.15 s of co-simulation
+// each on alveo-u55c).
 constexpr std::size_t kRows = 24;
 
-class KernelTrace : public ::testing::TestWithParam<const char*> {};
-
-TEST_P(KernelTrace, FirstRowsMatchGoldenAndTheCycleModel) {
+// One trace's first rows on kernel Model of `preset`; with jitter, the
+// memory of both models adds up to 20 cycles a transaction and refuses 15%
+// of the requests (hbm_memory.h), seeded by the test seed.
+template <class Model>
+void check_first_rows(const char* trace_file, const char* preset, bool jitter) {
   const std::filesystem::path dir(SPATTEN_TRACE_DIR);
-  const std::filesystem::path file = dir / GetParam();
+  const std::filesystem::path file = dir / trace_file;
   if (!std::filesystem::is_regular_file(file)) {
     if (SPATTEN_REQUIRE_TRACES) FAIL() << "official trace " << file << " not found (SPATTEN_TRACE_DIR)";
     GTEST_SKIP() << "official trace " << file << " not found (SPATTEN_TRACE_DIR)";
@@ -49,36 +60,54 @@ TEST_P(KernelTrace, FirstRowsMatchGoldenAndTheCycleModel) {
   const tr::Trace t = tr::read_official_trace(file);
   const std::vector<co::KernelJob> jobs = co::jobs_from_trace(t, 0, kRows, seed, nullptr);
   ASSERT_EQ(jobs.size(), std::min(kRows, t.rows.size()));
-  const c::AccelParams p =
-      c::params_from_preset(m::load_accelerator(m::find_preset(m::PresetKind::accel, "spatten-1-8")));
+  c::AccelParams p = c::params_from_preset(m::load_accelerator(m::find_preset(m::PresetKind::accel, preset)));
+  if (jitter) {
+    p.hbm.jitter_seed = seed | 1u;
+    p.hbm.jitter_max_extra_latency = 20;
+    p.hbm.jitter_stall_percent = 15;
+  }
   const co::KernelImage img = co::lay_out(jobs);
   std::vector<co::KernelResult> golden;
   for (const auto& j : jobs) golden.push_back(co::golden_result(j));
   const co::CmodelCall cm = co::run_cmodel(p, img, jobs);
 
-  co::KernelCosim<Vkernel_spatten_1_8> sim(p, p.hbm.channels, seed);
+  co::KernelCosim<Model> sim(p, p.hbm.channels, seed);
   sim.reset();
   const auto t0 = std::chrono::steady_clock::now();
   const co::RtlCall rtl = sim.run_call(img, jobs, 4 * cm.run.cycles + 100000);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  RecordProperty("rtl_cycles", std::to_string(rtl.cycles));
+  ::testing::Test::RecordProperty("rtl_cycles", std::to_string(rtl.cycles));
   std::cout << "[ rtl      ] " << jobs.size() << " jobs, " << rtl.cycles << " cycles in " << wall << " s\n";
   EXPECT_EQ(co::compare(rtl, cm, jobs, golden), "")
-      << "seed " << seed << " (SPATTEN_SEED=" << seed << "; spatten-cosim --trace " << file.string()
-      << " --max-rows " << kRows << " --seed " << seed << " reruns the jobs)";
+      << preset << ", seed " << seed << " (SPATTEN_SEED=" << seed << "; spatten-cosim --preset " << preset
+      << " --trace " << file.string() << " --max-rows " << kRows << " --seed " << seed
+      << (jitter ? " --jitter-latency 20 --jitter-stall 15" : "") << " reruns the jobs)";
 }
 
-INSTANTIATE_TEST_SUITE_P(Official, KernelTrace,
-                         ::testing::Values("small.csv", "summary-gpt2-medium-ptb-per0.csv",
-                                           "summary-gpt2-medium-wikitext2-per0-hp-step5+dedic+glob_p+local_p+hp+topk+quant.csv",
-                                           "summary-gpt2-small-wikitext2-per8-step1+dedic.csv",
-                                           "summary-gpt2-small-wikitext2-per8.csv"),
-                         [](const ::testing::TestParamInfo<const char*>& param_info) {
-                           std::string n = param_info.param;
-                           for (char& ch : n)
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           return n;
-                         });
+constexpr const char* kOfficialTraces[] = {
+    "small.csv", "summary-gpt2-medium-ptb-per0.csv",
+    "summary-gpt2-medium-wikitext2-per0-hp-step5+dedic+glob_p+local_p+hp+topk+quant.csv",
+    "summary-gpt2-small-wikitext2-per8-step1+dedic.csv", "summary-gpt2-small-wikitext2-per8.csv"};
+std::string trace_test_name(const ::testing::TestParamInfo<const char*>& param_info) {
+  std::string n = param_info.param;
+  for (char& ch : n)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return n;
+}
+
+#if SPATTEN_TRACE_KERNEL_U55C
+class KernelTraceAlveoU55c : public ::testing::TestWithParam<const char*> {};
+TEST_P(KernelTraceAlveoU55c, FirstRowsUnderJitterMatchGoldenAndTheCycleModel) {
+  check_first_rows<Vkernel_alveo_u55c>(GetParam(), "alveo-u55c", true);
+}
+INSTANTIATE_TEST_SUITE_P(Official, KernelTraceAlveoU55c, ::testing::ValuesIn(kOfficialTraces), trace_test_name);
+}  // namespace
+#else
+class KernelTrace : public ::testing::TestWithParam<const char*> {};
+TEST_P(KernelTrace, FirstRowsMatchGoldenAndTheCycleModel) {
+  check_first_rows<Vkernel_spatten_1_8>(GetParam(), "spatten-1-8", false);
+}
+INSTANTIATE_TEST_SUITE_P(Official, KernelTrace, ::testing::ValuesIn(kOfficialTraces), trace_test_name);
 
 // jobs_from_trace: shapes, the mapping of the row's fields, independence of
 // the call split, and rows the kernel cannot run.
@@ -137,3 +166,4 @@ TEST(KernelTraceJobs, MakeJobExactKeepsExactlyNTokens) {
 }
 
 }  // namespace
+#endif
