@@ -257,6 +257,29 @@ TEST(HbmMemory, InterleavingSpreadsTransactionsOverChannels) {
   for (int ch = 0; ch < 4; ++ch) EXPECT_EQ(mem.transactions(ch), 8u) << "channel " << ch;  // 32 txns / 4
 }
 
+// Sizes that are not powers of two take divisions instead of shifts and masks:
+// 3 channels, 48-byte interleave, 24-byte transactions. 240 bytes from
+// address 12: transactions split at multiples of 24 (12, 24, 48, ... 240,
+// 252), 11 of them; transaction at a goes to channel (a / 48) mod 3.
+TEST(HbmMemory, SplitsAndInterleavesWithSizesThatAreNotPowersOfTwo) {
+  c::HbmConfig cfg;
+  cfg.channels = 3;
+  cfg.interleave_bytes = 48;
+  cfg.transaction_bytes = 24;
+  c::HbmMemory mem(cfg);
+  Requester r(mem, "r", {read(12, 240, 1)});
+  c::Simulator sim;
+  sim.add(mem);
+  sim.add(r);
+  sim.run([&] { return r.done(); });
+  // starts 12, 24 -> line 0 (channel 0); 48, 72 -> 1; 96, 120 -> 2; 144, 168 -> 3 (0);
+  // 192, 216 -> 4 (1); 240 -> 5 (2)
+  EXPECT_EQ(mem.transactions(0), 4u);
+  EXPECT_EQ(mem.transactions(1), 4u);
+  EXPECT_EQ(mem.transactions(2), 3u);
+  EXPECT_EQ(mem.bytes_read(c::DramKind::kKMsb), 240u);
+}
+
 TEST(HbmMemory, RejectsBadConfiguration) {
   c::HbmConfig cfg;
   cfg.channels = 0;

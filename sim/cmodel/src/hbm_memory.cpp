@@ -1,6 +1,7 @@
 #include "spatten/cmodel/hbm_memory.h"
 
 #include <algorithm>
+#include <bit>
 #include <stdexcept>
 
 namespace spatten::cmodel {
@@ -53,9 +54,18 @@ bool HbmMemory::refuses(std::size_t port, Cycle now) const {
          static_cast<std::uint64_t>(cfg_.jitter_stall_percent);
 }
 
+namespace {
+int log2_if_pow2(std::uint64_t v) { return (v & (v - 1)) == 0 ? std::countr_zero(v) : -1; }
+}  // namespace
+
 HbmMemory::HbmMemory(const HbmConfig& cfg, std::string name) : Component(std::move(name)), cfg_(cfg) {
   cfg_.validate();
   channels_.resize(static_cast<std::size_t>(cfg_.channels));
+  tb_ = static_cast<std::uint64_t>(cfg_.transaction_bytes);
+  il_ = static_cast<std::uint64_t>(cfg_.interleave_bytes);
+  tb_shift_ = log2_if_pow2(tb_);
+  il_shift_ = log2_if_pow2(il_);
+  ch_pow2_ = log2_if_pow2(static_cast<std::uint64_t>(cfg_.channels)) >= 0;
 }
 
 int HbmMemory::add_port(const std::string& name, std::size_t request_depth, std::size_t response_depth,
@@ -132,12 +142,10 @@ Activity HbmMemory::tick(Cycle now) {
     if (r.bytes == 0) throw std::logic_error(name() + ": zero-byte request from port " + p.name);
     if (log_ != nullptr) log_->push_back(LoggedRequest{now, static_cast<int>(pi), r.address, r.bytes, r.write});
     const std::uint64_t seq = p.next_seq++;
-    const auto tb = static_cast<std::uint64_t>(cfg_.transaction_bytes);
     std::uint32_t txns = 0;
     for (std::uint64_t a = r.address, end = r.address + r.bytes; a < end;) {
-      const std::uint64_t next = std::min(end, (a / tb + 1) * tb);
-      const auto chn = static_cast<std::size_t>((a / static_cast<std::uint64_t>(cfg_.interleave_bytes)) %
-                                                static_cast<std::uint64_t>(cfg_.channels));
+      const std::uint64_t next = std::min(end, (transaction_of(a) + 1) * tb_);
+      const std::size_t chn = channel_of(a);
       channels_[chn].queue.push_back(Txn{static_cast<int>(pi), seq, static_cast<std::uint32_t>(next - a)});
       ++queued_total_;
       ++txns;

@@ -135,6 +135,7 @@ class HbmMemory final : public Component {
   Activity activity_while_waiting() const override;
 
   const HbmConfig& config() const { return cfg_; }
+  int ports() const { return static_cast<int>(ports_.size()); }
   /// Appends every request the memory accepts from now on to *log (nullptr: no log).
   void set_request_log(std::vector<LoggedRequest>* log) { log_ = log; }
   /// True when the timing jitter makes `port` refuse a request in cycle `now`
@@ -188,6 +189,14 @@ class HbmMemory final : public Component {
     Beat beat_now;                    ///< what tick(now) put on the channel
   };
   Cycle extra_latency(std::size_t channel, std::uint64_t issue_index) const;
+  /// address / transaction_bytes, address / interleave_bytes and line mod
+  /// channels: shifts and a mask when they are powers of two (every preset),
+  /// divisions otherwise. Each request's split runs these per transaction.
+  std::uint64_t transaction_of(std::uint64_t a) const { return tb_shift_ >= 0 ? a >> tb_shift_ : a / tb_; }
+  std::size_t channel_of(std::uint64_t a) const {
+    const std::uint64_t line = il_shift_ >= 0 ? a >> il_shift_ : a / il_;
+    return static_cast<std::size_t>(ch_pow2_ ? line & (channels_.size() - 1) : line % channels_.size());
+  }
   bool refuses(std::size_t port, Cycle now) const;
 
   HbmConfig cfg_;
@@ -200,6 +209,9 @@ class HbmMemory final : public Component {
   // there are none (the memory is idle through most compute phases)
   std::uint64_t queued_total_ = 0;
   std::uint64_t in_flight_total_ = 0;
+  std::uint64_t tb_ = 1, il_ = 1;     ///< transaction_bytes, interleave_bytes
+  int tb_shift_ = -1, il_shift_ = -1;  ///< their log2 when powers of two, else -1
+  bool ch_pow2_ = false;               ///< channels is a power of two
 };
 
 }  // namespace spatten::cmodel
