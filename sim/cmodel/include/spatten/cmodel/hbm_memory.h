@@ -135,7 +135,6 @@ class HbmMemory final : public Component {
   Activity activity_while_waiting() const override;
 
   const HbmConfig& config() const { return cfg_; }
-  int ports() const { return static_cast<int>(ports_.size()); }
   /// Appends every request the memory accepts from now on to *log (nullptr: no log).
   void set_request_log(std::vector<LoggedRequest>* log) { log_ = log; }
   /// True when the timing jitter makes `port` refuse a request in cycle `now`
