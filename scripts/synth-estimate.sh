@@ -863,6 +863,9 @@ for preset, res in results.items():
     for m, e in res["modules"].items():
         if e.get("caps"):
             text.append(f"  {m} CAPPED: {caps_text(e['caps'], full)}" + (" [default caps]" if e["caps"]["default"] else ""))
+        if overrides.get(m):  # the line above gives the preset's sizes, not these
+            text.append(f"  {m} parameters from --param: "
+                        + ", ".join(f"{k}={v}" for k, v in overrides[m].items()))
     rows, tot = [], {k: 0 for k in ("lut", "ff", "dsp", "bram36", "uram", "carry")}
     units = [m for m in res["modules"] if m != KERNEL_TOP]
     for m, e in res["modules"].items():
