@@ -27,8 +27,8 @@
 #   --max-outstanding N cap HBM_MAX_OUTSTANDING (the row fetcher's request
 #                       queue q_mem: LANES x N entries) in the package copy
 #   --full-size         no default caps for the top (its context-sized memories,
-#                       the multi-ported live-id table above all, need more
-#                       than the 4 GiB of WebAssembly Yosys at full size)
+#                       read asynchronously, may need more than the 4 GiB of
+#                       WebAssembly Yosys at full size)
 #   --hierarchical      synthesize each module of the top's hierarchy on its own
 #                       (its submodules as black boxes, nothing flattened) and
 #                       sum them: for designs that do not fit Yosys flattened;
@@ -142,11 +142,11 @@ UNITS = {
     "spatten_attention": {},
 }
 KERNEL_TOP = "spatten_attention"   # the default top
-# Caps for the top when none are given (and not --full-size): its live-id
-# memory is multi-ported (a write and a read per lane) and the other
-# context-sized memories read asynchronously, so Yosys maps them to flip-flops
-# or distributed RAM; at full size that needs more than the 4 GiB of
-# WebAssembly Yosys. See scripts/README.md.
+# Caps for the top when none are given (and not --full-size): its
+# context-sized memories read asynchronously, so Yosys maps them to
+# distributed RAM or flip-flops; at full size that may need more than the
+# 4 GiB of WebAssembly Yosys (it did while the live-id memory had a write
+# port per lane). See scripts/README.md.
 DEFAULT_TOP_CAPS = {"max_context": 128, "buffer_rows": 8, "max_outstanding": 4}
 # Presets whose top does not fit flattened even with small caps: with the
 # default caps it is synthesized module by module (--hierarchical).

@@ -28,10 +28,10 @@
 //     leaves at the edge if ar_ready;
 //  3. lanes in index order whose register is free after this edge
 //     (!ar_valid || ar_ready) and whose queue holds fewer than MAX_OUT
-//     entries get a request: the next live-list chunk while any is left
-//     (one BEAT_BYTES beat each, 8 ids; to whichever lane comes), else the
-//     lane's own next request. Lane j owns rows j, j + LANES, j + 2 LANES,
-//     ... and requests each row's planes in order itself, so every plane
+//     entries get a request: the lane's own next live-list chunk while it
+//     has any left (one BEAT_BYTES beat each, 8 ids; chunks j, j + LANES,
+//     ... on lane j), else its next row request. Lane j owns rows j,
+//     j + LANES, j + 2 LANES, ... and requests each row's planes in order itself, so every plane
 //     beat of a buffer slot comes on one lane (the slot's bank, in the core,
 //     when BUF_ROWS is a multiple of LANES). A new row i goes out only when
 //     pos(i) < ids_ready and its slot (i mod BUF_ROWS) is free:
@@ -65,10 +65,15 @@
 //    consecutive indices, so one per bank. Each bank has one write and two
 //    read ports.
 //  - each lane's request queue is its own memory (one write, two reads).
-//  - the live-id memory is still one memory with a write per lane (a chunk
-//    arrives on whichever lane requested it) and LANES + GRP_CHUNKS reads
-//    (each lane's token lookup; the importance unit's group of P_SEL ids,
-//    read as the GRP_CHUNKS chunks it spans).
+//  - the selected positions carry their token ids (sel_wr_id, from the
+//    top-k engine's payload): a selected run reads no live-id memory.
+//  - the live-id memory is LB banks by position mod LB, LB a multiple of
+//    8 LANES of at least P_SEL. Chunk c (positions 8c .. 8c+7) comes on lane
+//    c mod LANES and fills banks 8 (c mod LB/8) .. + 7, so each bank is
+//    written by one lane, at most once a cycle. Lane j's lookups (positions
+//    j, j + LANES, ...) read only the banks b with b mod LANES = j; a group
+//    of P_SEL consecutive positions reads one entry per bank. One write and
+//    two read ports a bank.
 module row_fetcher #(
   parameter int LANES = 2,
   parameter int BEAT_BYTES = 32,
@@ -99,8 +104,10 @@ module row_fetcher #(
   input  logic                        use_sel,
   input  logic                        ids_only,       // read the live list only (no rows)
   output logic                        ids_done,       // ids_only: the last chunk is in order (the run's last cycle)
-  // P_SEL ids by position for the importance unit: positions
-  // ids_rd_group * P_SEL + l (asynchronous; positions past the list are junk)
+  // P_SEL ids by position (the importance unit's group, the top-k engine's
+  // payload): positions ids_rd_group * P_SEL + l (asynchronous; positions
+  // past the list are junk, past N_MAX 0)
+  input  logic                        ids_rd_en,      // ids_rd is used this cycle (else it is 0)
   input  logic [$clog2((N_MAX + P_SEL - 1) / P_SEL + 1)-1:0] ids_rd_group,
   output logic [P_SEL*32-1:0]         ids_rd,
   // consumer: rows taken this cycle (in fetch order)
@@ -117,6 +124,7 @@ module row_fetcher #(
   input  logic                        sel_clear,
   input  logic [P_SEL-1:0]            sel_wr_valid,
   input  logic [P_SEL*IW-1:0]         sel_wr_index,
+  input  logic [P_SEL*32-1:0]         sel_wr_id,      // the token id of each written position
   // AXI4 read masters (one per lane)
   output logic [LANES-1:0]            ar_valid,
   input  logic [LANES-1:0]            ar_ready,
@@ -136,14 +144,21 @@ module row_fetcher #(
   localparam int IDS_PER_BEAT = BEAT_BYTES / 4;
   localparam int NCH = (N_MAX + IDS_PER_BEAT - 1) / IDS_PER_BEAT;   // live-list chunks
   localparam int CHW = $clog2(NCH + 1);
+  localparam int CLW = $clog2(NCH + LANES + 1);        // a lane's next chunk: < NCH + LANES
   localparam int OW = $clog2(MAX_OUT + 1);
   localparam int QW = MAX_OUT > 1 ? $clog2(MAX_OUT) : 1;
   localparam int EW = 1 + IW + SLW + 1;        // queue entry: chunk, index, slot, plane id
-  localparam int CAW = NCH > 1 ? $clog2(NCH) : 1;      // id memory address
-  // chunks a group of P_SEL positions (from a multiple of P_SEL) can span
-  localparam int GRP_CHUNKS = P_SEL % IDS_PER_BEAT == 0 ? P_SEL / IDS_PER_BEAT
-                                                        : (P_SEL + 2 * IDS_PER_BEAT - 2) / IDS_PER_BEAT;
-  localparam logic [IW-1:0] IDS_IW = IW'(IDS_PER_BEAT);
+  localparam int SEW = IW + 32;                // selected entry: token id, position
+  // live-id banks: LB = a multiple of 8 LANES of at least P_SEL; LCL = LB / 8
+  // chunk classes (chunk c fills the 8 banks of class c mod LCL)
+  localparam int LB = 8 * LANES * ((P_SEL + 8 * LANES - 1) / (8 * LANES));
+  localparam int LCL = LB / 8;
+  localparam int LBD = (N_MAX + LB - 1) / LB;              // entries per bank
+  localparam int LBW = LB > 1 ? $clog2(LB) : 1;            // bank number
+  localparam int LAW = LBD > 1 ? $clog2(LBD) : 1;          // bank address
+  localparam logic [IW-1:0] LB_IW = IW'(LB);
+  localparam logic [IW-1:0] LCL_IW = IW'(LCL);
+  localparam logic [IW:0] LB_G = (IW + 1)'(LB);
   localparam int LW = IW + 1;      // a lane's next fetch index: < N_MAX + LANES <= 2 N_MAX
   localparam int LANES_MOD_BUF = LANES % BUF_ROWS;
   // position banks: a multiple of LANES, at least P_SEL (a cycle's writes)
@@ -173,7 +188,8 @@ module row_fetcher #(
   endgenerate
 
   // ------------------------------------------------------------ memories
-  logic [BEAT_BYTES*8-1:0] live_mem [NCH];   // token ids by position, one chunk (8 ids) per entry
+  // (the live-id banks g_live_bank and the selected-position banks
+  // g_sel_bank are below)
   logic [IW-1:0] sel_cnt;             // selected positions written since sel_clear
 
   // per-lane queues (g_lane[j].q_mem): entries in request order (in the AR
@@ -191,7 +207,6 @@ module row_fetcher #(
   // run state
   logic          active;
   logic [IW-1:0] consumed;
-  logic [CHW-1:0] chunks_req;
   logic [CHW-1:0] chunks_total;
   logic [IW-1:0] delivered_r;
   // each lane's own rows: fetch indices j, j + LANES, ... (LW bits: the index
@@ -199,6 +214,7 @@ module row_fetcher #(
   // buffer slot of its row (index mod BUF_ROWS, kept stepping beside the
   // index so no divider is needed when BUF_ROWS is not a power of two)
   logic [LW-1:0] lane_row [LANES];
+  logic [CLW-1:0] lane_chunk [LANES];   // the lane's next live-list chunk (j, j + LANES, ...)
   logic [LANES-1:0] lane_plane;
   logic [SLW-1:0] lane_slot [LANES];
 
@@ -209,8 +225,9 @@ module row_fetcher #(
   logic          ids_only_r;           // latched at start, as count
   logic          c_active, c_ids_only;
   logic [IW-1:0] c_count, c_consumed;
-  logic [CHW-1:0] c_chunks_req, c_chunks_total;
+  logic [CHW-1:0] c_chunks_total;
   logic [LW-1:0] c_lane_row [LANES];
+  logic [CLW-1:0] c_lane_chunk [LANES];
   logic [LANES-1:0] c_lane_plane;
   logic [SLW-1:0] c_lane_slot [LANES];
 
@@ -220,11 +237,11 @@ module row_fetcher #(
       c_ids_only = ids_only;
       c_count = count;
       c_consumed = '0;
-      c_chunks_req = '0;
       c_chunks_total = fetch_live ? CHW'((32'(count) + unsigned'(IDS_PER_BEAT) - 32'd1) / unsigned'(IDS_PER_BEAT)) : '0;
       c_lane_plane = '0;
       for (int j = 0; j < LANES; j++) begin
         c_lane_row[j] = LW'(unsigned'(j));
+        c_lane_chunk[j] = CLW'(unsigned'(j));
         c_lane_slot[j] = SLW'(unsigned'(j % BUF_ROWS));
       end
     end else begin
@@ -232,11 +249,11 @@ module row_fetcher #(
       c_ids_only = ids_only_r;
       c_count = count_r;
       c_consumed = consumed;
-      c_chunks_req = chunks_req;
       c_chunks_total = chunks_total;
       c_lane_plane = lane_plane;
       for (int j = 0; j < LANES; j++) begin
         c_lane_row[j] = lane_row[j];
+        c_lane_chunk[j] = lane_chunk[j];
         c_lane_slot[j] = lane_slot[j];
       end
     end
@@ -255,7 +272,13 @@ module row_fetcher #(
   logic [OW-1:0] q_chunks [LANES];
   // (read from g_lane[j].q_mem below)
   always_comb begin
-    chunks_in_order = c_chunks_req;
+    // chunks requested: those before every lane's next one
+    logic [31:0] requested;
+    requested = 32'(c_chunks_total);
+    for (int j = 0; j < LANES; j++) begin
+      if (32'(c_lane_chunk[j]) < requested) requested = 32'(c_lane_chunk[j]);
+    end
+    chunks_in_order = CHW'(requested);
     // rows not yet requested: the smallest of the lanes' next rows
     rows_done = c_count;
     for (int j = 0; j < LANES; j++) begin
@@ -286,7 +309,7 @@ module row_fetcher #(
   // this block in every cycle.)
   logic [SB-1:0]  sel_we;
   logic [SB-1:0][SAW-1:0] sel_wa;
-  logic [SB-1:0][IW-1:0]  sel_wd;
+  logic [SB-1:0][SEW-1:0] sel_wd;
   always_comb begin
     logic [SBW-1:0] b;
     logic [SAW-1:0] a;
@@ -300,7 +323,7 @@ module row_fetcher #(
         if (sel_wr_valid[l]) begin
           sel_we[b] = 1'b1;
           sel_wa[b] = a;
-          sel_wd[b] = sel_wr_index[l*IW +: IW];
+          sel_wd[b] = {sel_wr_id[l*32 +: 32], sel_wr_index[l*IW +: IW]};
           if (b == SBW'(unsigned'(SB - 1))) begin
             b = '0;
             a = a + 1'b1;
@@ -317,8 +340,8 @@ module row_fetcher #(
   logic [SBW-1:0] lane_sbank [LANES];
   logic [SAW-1:0] lane_saddr [LANES];
   logic [SBW-1:0] cons_sbank;
-  logic [IW-1:0]  sel_lane_rd [SB];     // bank b at lane (b mod LANES)'s address
-  logic [IW-1:0]  sel_cons_rd [SB];     // bank b at the consumer's index in it
+  logic [SEW-1:0] sel_lane_rd [SB];     // bank b at lane (b mod LANES)'s address (id, position)
+  logic [IW-1:0]  sel_cons_rd [SB];     // bank b at the consumer's index in it (position)
   always_comb begin
     for (int j = 0; j < LANES; j++) begin
       lane_sbank[j] = '0;
@@ -331,7 +354,7 @@ module row_fetcher #(
     cons_sbank = SBW'(pos_rd_first % SB_IW);
   end
   for (genvar b = 0; b < SB; b++) begin : g_sel_bank
-    logic [IW-1:0] mem [SBD];
+    logic [SEW-1:0] mem [SBD];
     always_ff @(posedge clk) begin
       if (rst_n && sel_we[b]) mem[sel_wa[b]] <= sel_wd[b];
     end
@@ -342,9 +365,56 @@ module row_fetcher #(
       if (use_sel) begin
         sel_lane_rd[b] = mem[lane_saddr[b % LANES]];
         // the consumer's index in this bank: pos_rd_first + (b - cons_sbank) mod SB
-        sel_cons_rd[b] = mem[SAW'((pos_rd_first + IW'((unsigned'(b) + unsigned'(SB) - 32'(cons_sbank)) % unsigned'(SB)))
-                                  / SB_IW)];
+        sel_cons_rd[b] = IW'(mem[SAW'((pos_rd_first + IW'((unsigned'(b) + unsigned'(SB) - 32'(cons_sbank))
+                                                          % unsigned'(SB))) / SB_IW)]);
       end
+    end
+  end
+
+  // ------------------------------------------------ live-id banks
+  // Bank b (g_live_bank[b]) holds the ids of positions b, b + LB, ... at
+  // address position / LB. Writes: chunk c's beat (on lane c mod LANES, the
+  // head of its queue) writes word w into bank 8 (c mod LCL) + w at address
+  // c / LCL. Reads: lane (b mod LANES)'s row position (a key pass, or a value
+  // pass over every position), and the group's position in this bank.
+  // (The write side reads only registers here, and r_valid at the edge: a
+  // block that reads a kernel input is evaluated in each eval() of a cycle.)
+  logic [LCL-1:0] live_cls_hit;         // class k's lane has a chunk of class k at its queue head
+  logic [LAW-1:0] live_cls_wa [LCL];    // its address
+  logic [LAW-1:0] live_lane_ra [LANES];
+  logic [LBW-1:0] live_lane_bank [LANES];
+  logic [31:0]    live_lane_rd [LB];    // bank b at lane (b mod LANES)'s address
+  logic [31:0]    live_grp_rd [LB];     // bank b at the group's position in it
+  logic [LBW-1:0] grp_bank;             // the bank of the group's first position
+  logic [LAW-1:0] grp_addr;             // its address; banks below grp_bank read the next one
+  logic [IW:0]    grp_first;            // (< N_MAX + P_SEL: one bit more than a position)
+  always_comb begin
+    for (int k = 0; k < LCL; k++) begin
+      // class k's only writer: lane k mod LANES
+      live_cls_hit[k] = q_cnt[k % LANES] != '0 && head_e[k % LANES][EW-1] &&
+                        head_e[k % LANES][EW-2 -: IW] % LCL_IW == IW'(unsigned'(k));
+      live_cls_wa[k] = LAW'(head_e[k % LANES][EW-2 -: IW] / LCL_IW);
+    end
+    for (int j = 0; j < LANES; j++) begin
+      live_lane_bank[j] = LBW'(IW'(c_lane_row[j]) % LB_IW);
+      live_lane_ra[j] = LAW'(IW'(c_lane_row[j]) / LB_IW);
+    end
+    grp_first = (IW + 1)'(32'(ids_rd_group) * unsigned'(P_SEL));
+    grp_bank = LBW'(grp_first % LB_G);
+    grp_addr = LAW'(grp_first / LB_G);
+  end
+  for (genvar b = 0; b < LB; b++) begin : g_live_bank
+    logic [31:0] mem [LBD];
+    always_ff @(posedge clk) begin
+      if (rst_n && r_valid[b / 8 % LANES] && live_cls_hit[b / 8])
+        mem[live_cls_wa[b / 8]] <= r_data[(b / 8 % LANES) * BEAT_BYTES * 8 + (b % 8) * 32 +: 32];
+    end
+    assign live_lane_rd[b] = mem[live_lane_ra[b % LANES]];
+    // the group's position in this bank: grp_first + (b - grp_bank) mod LB
+    // (read only when asked: Verilator evaluates these reads in every cycle)
+    always_comb begin
+      live_grp_rd[b] = '0;
+      if (ids_rd_en) live_grp_rd[b] = mem[unsigned'(b) < 32'(grp_bank) ? grp_addr + 1'b1 : grp_addr];
     end
   end
 
@@ -375,9 +445,9 @@ module row_fetcher #(
       lane_room[j] = c_active && q_cnt[j] < MAX_OUT_OW;
       if (lane_room[j] && !c_ids_only && c_lane_row[j] < LW'(c_count) &&
           (c_lane_plane[j] || (IW'(c_lane_row[j]) - c_consumed) < IW'(unsigned'(BUF_ROWS)))) begin
-        pos = use_sel ? sel_lane_rd[lane_sbank[j]] : IW'(c_lane_row[j]);
+        pos = use_sel ? IW'(sel_lane_rd[lane_sbank[j]]) : IW'(c_lane_row[j]);
         if (ids_all || pos < ids_ready) begin
-          tok = live_mem[CAW'(pos / IDS_IW)][(int'(pos) % IDS_PER_BEAT) * 32 +: 32];
+          tok = use_sel ? sel_lane_rd[lane_sbank[j]][IW +: 32] : live_lane_rd[live_lane_bank[j]];
           base = c_lane_plane[j] ? plane_base1 : plane_base0;
           row_ok[j] = 1'b1;
           row_addr[j*64 +: 64] = base + (64'(tok) << row_shift);
@@ -432,50 +502,22 @@ module row_fetcher #(
   assign busy = active;
   wire ids_end = c_active && c_ids_only && chunks_in_order == c_chunks_total;
   assign ids_done = ids_end;
-  // a group's P_SEL ids lie in GRP_CHUNKS consecutive chunks from its first
-  // one: GRP_CHUNKS reads of the live-id memory, not one per id
+  // a group's P_SEL ids: one entry of each of P_SEL banks
   always_comb begin
-    logic [31:0] first;
-    logic [GRP_CHUNKS*BEAT_BYTES*8-1:0] chunks;
-    first = 32'(ids_rd_group) * unsigned'(P_SEL) / unsigned'(IDS_PER_BEAT);
-    for (int c = 0; c < GRP_CHUNKS; c++) begin
-      chunks[c*BEAT_BYTES*8 +: BEAT_BYTES*8] = first + unsigned'(c) < unsigned'(NCH)
-                                               ? live_mem[CAW'(first + unsigned'(c))] : '0;
-    end
     for (int l = 0; l < P_SEL; l++) begin
-      logic [31:0] q;
-      q = 32'(ids_rd_group) * unsigned'(P_SEL) + unsigned'(l);
-      ids_rd[l*32 +: 32] = q < unsigned'(N_MAX) ? chunks[int'(q - first * unsigned'(IDS_PER_BEAT)) * 32 +: 32] : 32'd0;
+      ids_rd[l*32 +: 32] = 32'(grp_first) + unsigned'(l) < unsigned'(N_MAX)
+                           ? live_grp_rd[LBW'((32'(grp_bank) + unsigned'(l)) % unsigned'(LB))] : 32'd0;
     end
   end
 
   // ------------------------------------------------ lane queues
-  // Lanes in index order whose AR register is free after this edge
-  // (!ar_valid || ar_ready) and whose queue has room take the live-list
-  // chunks left, one each; the others that are free send their row when
-  // row_ok. Lane j's chunk is c_chunks_req + the free lanes before it.
+  // Lanes whose AR register is free after this edge (!ar_valid || ar_ready)
+  // and whose queue has room send their own next live-list chunk while they
+  // have any left, else their row when row_ok.
   // (Used at the edge: the state update and each lane's queue write.)
   function automatic logic [LANES-1:0] lanes_free(input logic [LANES-1:0] room, input logic [LANES-1:0] arv,
                                                   input logic [LANES-1:0] arr);
     lanes_free = room & (~arv | arr);
-  endfunction
-  function automatic int free_before(input logic [LANES-1:0] free, input int j);
-    free_before = $countones(free & ~({LANES{1'b1}} << j));
-  endfunction
-  // (for a free lane j)
-  function automatic logic sends_chunk(input logic [LANES-1:0] free, input int j, input logic [CHW-1:0] req,
-                                       input logic [CHW-1:0] total);
-    sends_chunk = 32'(req) + unsigned'(free_before(free, j)) < 32'(total);
-  endfunction
-  function automatic logic [CHW-1:0] chunk_index(input logic [LANES-1:0] free, input int j,
-                                                 input logic [CHW-1:0] req);
-    chunk_index = req + CHW'(unsigned'(free_before(free, j)));
-  endfunction
-  function automatic int chunks_sent(input logic [LANES-1:0] free, input logic [CHW-1:0] req,
-                                     input logic [CHW-1:0] total);
-    int n;
-    n = $countones(free);
-    chunks_sent = 32'(total) - 32'(req) < unsigned'(n) ? int'(32'(total) - 32'(req)) : n;
   endfunction
   // each lane's queue: written at its tail when the lane sends a request
   // (chunk: chunk index; row: fetch index, slot, plane id), read at its head
@@ -485,13 +527,9 @@ module row_fetcher #(
     always_ff @(posedge clk) begin
       if (rst_n && lane_room[j] && (!ar_valid_r[j] || ar_ready[j])) begin
         logic chunk;
-        chunk = 1'b0;
-        if (c_chunks_req != c_chunks_total) begin   // (the chunk count only while chunks are left)
-          chunk = sends_chunk(lanes_free(lane_room, ar_valid_r, ar_ready), j, c_chunks_req, c_chunks_total);
-        end
+        chunk = 32'(c_lane_chunk[j]) < 32'(c_chunks_total);
         if (chunk || row_ok[j]) begin
-          q_mem[q_tail[j]] <= chunk ? {1'b1, IW'(chunk_index(lanes_free(lane_room, ar_valid_r, ar_ready), j, c_chunks_req)),
-                                       SLW'(0), 1'b0}
+          q_mem[q_tail[j]] <= chunk ? {1'b1, IW'(c_lane_chunk[j]), SLW'(0), 1'b0}
                                     : {1'b0, IW'(c_lane_row[j]), c_lane_slot[j], c_lane_plane[j] ? plane_id1 : plane_id0};
         end
       end
@@ -507,7 +545,6 @@ module row_fetcher #(
       count_r <= '0;
       ids_only_r <= 1'b0;
       consumed <= '0;
-      chunks_req <= '0;
       chunks_total <= '0;
       delivered_r <= '0;
       sel_cnt <= '0;
@@ -522,12 +559,6 @@ module row_fetcher #(
       consumed <= c_consumed + IW'(take);
       chunks_total <= c_chunks_total;
       delivered_r <= delivered_next;
-      if (c_chunks_req != c_chunks_total) begin
-        chunks_req <= c_chunks_req + CHW'(unsigned'(chunks_sent(lanes_free(lane_room, ar_valid_r, ar_ready),
-                                                                 c_chunks_req, c_chunks_total)));
-      end else begin
-        chunks_req <= c_chunks_req;
-      end
     end
   end
 
@@ -542,6 +573,7 @@ module row_fetcher #(
       logic [QW-1:0] head, tail;
       logic [BIW-1:0] beat;
       logic [LW-1:0] row;
+      logic [CLW-1:0] chunk_i;
       logic [SLW-1:0] slot;
       logic plane, arv;
       logic send_chunk, send_row;
@@ -551,17 +583,17 @@ module row_fetcher #(
       tail = q_tail[j];
       beat = beat_cnt[j];
       row = c_lane_row[j];
+      chunk_i = c_lane_chunk[j];
       slot = c_lane_slot[j];
       plane = c_lane_plane[j];
       arv = ar_valid_r[j] && !ar_ready[j];
       send_chunk = 1'b0;
       send_row = 1'b0;
-      if (free[j]) begin   // (the chunk count only while chunks are left)
-        if (c_chunks_req != c_chunks_total) send_chunk = sends_chunk(free, j, c_chunks_req, c_chunks_total);
+      if (free[j]) begin
+        send_chunk = 32'(c_lane_chunk[j]) < 32'(c_chunks_total);
         send_row = !send_chunk && row_ok[j];
       end
-      if (rst_n && r_valid[j] && q_cnt[j] != '0) begin
-        if (head_e[j][EW-1]) live_mem[CAW'(head_e[j][EW-2 -: IW])] <= r_data[j*BEAT_BYTES*8 +: BEAT_BYTES*8];
+      if (rst_n && r_valid[j] && q_cnt[j] != '0) begin   // (a chunk's ids: g_live_bank)
         if (r_last[j]) begin
           if (head_e[j][EW-1]) chunks = chunks - 1'b1;
           beat = '0;
@@ -574,6 +606,7 @@ module row_fetcher #(
       // a lane that sends a row moves to the row's next plane, or to its next row
       if (send_chunk) begin
         chunks = chunks + 1'b1;   // one beat of 8 ids (its queue entry is written by g_lane[j])
+        chunk_i = chunk_i + CLW'(unsigned'(LANES));
       end else if (send_row) begin
         if (two_planes && !plane) begin
           plane = 1'b1;
@@ -584,7 +617,7 @@ module row_fetcher #(
         end
       end
       if (send_chunk || send_row) begin
-        ar_addr_r[j] <= send_chunk ? live_addr + 64'(chunk_index(free, j, c_chunks_req)) * 64'(unsigned'(BEAT_BYTES))
+        ar_addr_r[j] <= send_chunk ? live_addr + 64'(c_lane_chunk[j]) * 64'(unsigned'(BEAT_BYTES))
                                    : row_addr[j*64 +: 64];
         ar_len_r[j] <= send_chunk ? 8'd0 : row_beats_m1;
         arv = 1'b1;
@@ -598,6 +631,7 @@ module row_fetcher #(
         tail = '0;
         beat = '0;
         row = LW'(unsigned'(j));
+        chunk_i = CLW'(unsigned'(j));
         slot = SLW'(unsigned'(j % BUF_ROWS));
         plane = 1'b0;
         arv = 1'b0;
@@ -608,6 +642,7 @@ module row_fetcher #(
       q_tail[j] <= tail;
       beat_cnt[j] <= beat;
       lane_row[j] <= row;
+      lane_chunk[j] <= chunk_i;
       lane_slot[j] <= slot;
       lane_plane[j] <= plane;
       ar_valid_r[j] <= arv;

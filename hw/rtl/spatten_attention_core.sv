@@ -199,6 +199,7 @@ module spatten_attention_core #(
   logic [IW-1:0] cons, cons_n;          // rows taken by the current pass's consumer (now, next cycle)
   logic [TOPK_P-1:0] topk_out_valid;
   logic [TOPK_P*IW-1:0] topk_out_index;
+  logic [TOPK_P*32-1:0] topk_out_id;      // their token ids (the engine's payload)
   logic [LANES-1:0] bw_valid, bw_plane;
   logic [LANES*SLW-1:0] bw_slot;
   logic [LANES*BIW-1:0] bw_beat;
@@ -235,6 +236,9 @@ module spatten_attention_core #(
     end
   end
 
+  logic [GRW-1:0] ids_group;   // the live-id group read (below, with the top-k engine)
+  logic ids_group_en;
+
   row_fetcher #(
     .LANES(LANES), .BEAT_BYTES(32), .BUF_ROWS(BUF_ROWS), .MAX_OUT(MAX_OUT), .N_MAX(N_MAX), .MAX_ROW_BEATS(MRB),
     .ROWS(ROWS_F), .P_SEL(TOPK_P)
@@ -242,9 +246,9 @@ module spatten_attention_core #(
     .clk, .rst_n, .start(f_start), .count(f_count), .two_planes(f_two), .plane_base0(f_base0),
     .plane_base1(f_base1), .plane_id0(f_id0), .plane_id1(f_id1), .row_shift(hd_log2 + 4'd1),
     .row_beats_m1(8'((32'd1 << (hd_log2 - 4'd4)) - 32'd1)), .fetch_live(f_live), .live_addr(live_addr), .use_sel(f_sel),
-    .ids_only(decide), .ids_done, .ids_rd_group(grp_index), .ids_rd(grp_ids),
+    .ids_only(decide), .ids_done, .ids_rd_en(ids_group_en), .ids_rd_group(ids_group), .ids_rd(grp_ids),
     .take(f_take), .delivered(delivered), .delivered_next(delivered_n), .busy(f_busy), .pos_rd_first(cons), .pos_rd(pos_rd),
-    .sel_clear(topk_start), .sel_wr_valid(topk_out_valid), .sel_wr_index(topk_out_index),
+    .sel_clear(topk_start), .sel_wr_valid(topk_out_valid), .sel_wr_index(topk_out_index), .sel_wr_id(topk_out_id),
     .ar_valid(lane_ar_valid), .ar_ready(lane_ar_ready), .ar_addr(lane_ar_addr), .ar_len(lane_ar_len),
     .r_valid(lane_r_valid), .r_data(lane_r_data), .r_last(lane_r_last), .r_ready(lane_r_ready),
     .bw_valid, .bw_slot, .bw_plane, .bw_beat, .bw_data);
@@ -527,10 +531,21 @@ module spatten_attention_core #(
       for (int j = 0; j < TOPK_P; j++) eng_wr_data[j*64 +: 64] = 64'(sm_out_prob[j]);
     end
   end
-  topk_engine #(.P(TOPK_P), .N_MAX(N_MAX), .W(64)) u_topk_engine (
-    .clk, .rst_n, .wr_en(eng_wr_en), .wr_row(eng_wr_row), .wr_data(eng_wr_data), .start(topk_start),
-    .n(decide ? n_cand : n_live), .k(decide ? cand_keep : keep), .busy(topk_busy), .done(topk_done),
-    .out_valid(topk_out_valid), .out_index(topk_out_index));
+  // The live-id group read serves the softmax's normalize pass (the row it
+  // writes into the top-k engine, whose payload is the ids) and, after the
+  // value pass or in a decision, the importance unit: never both in a cycle.
+  assign ids_group = (!decide && sm_out_valid != '0) ? GRW'(sm_out_row) : grp_index;
+  // (the importance unit loads a group in its start cycle, before busy)
+  assign ids_group_en = (!decide && sm_out_valid != '0) || imp_busy || imp_acc_start || imp_gather_start ||
+                        imp_emit_start;
+  // The payload is each position's token id (the value top-k's; a
+  // decision's is unused), read from the fetcher's live-id banks as the
+  // softmax writes the row: the selected list then carries the ids, and the
+  // value pass reads no live-id memory.
+  topk_engine #(.P(TOPK_P), .N_MAX(N_MAX), .W(64), .PLW(32)) u_topk_engine (
+    .clk, .rst_n, .wr_en(eng_wr_en), .wr_row(eng_wr_row), .wr_data(eng_wr_data), .wr_payload(grp_ids),
+    .start(topk_start), .n(decide ? n_cand : n_live), .k(decide ? cand_keep : keep), .busy(topk_busy),
+    .done(topk_done), .out_valid(topk_out_valid), .out_index(topk_out_index), .out_payload(topk_out_id));
 
   // ------------------------------------------------------------ token importance
   always_comb begin

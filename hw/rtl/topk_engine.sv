@@ -7,13 +7,16 @@
 //   P      comparators (lanes) per beat, >= 1
 //   N_MAX  longest row, >= 2 (the value memory holds NB = ceil(N_MAX/P) beats)
 //   W      value width; values are unsigned
+//   PLW    payload width: each element carries PLW bits from the load port
+//          to the output (the attention core's token ids), not compared
 //   IW = $clog2(N_MAX+1) is the width of n, k and of every output index;
 //   wr_row is $clog2(NB) bits wide (1 when NB == 1). P <= N_MAX.
 //
 // Ports
 //   wr_en, wr_row, wr_data   load port: writes the P values of beat wr_row
 //                            (row elements wr_row*P + j, lane j in
-//                            wr_data[j*W +: W]) into the value memory. Not
+//                            wr_data[j*W +: W]) into the value memory, and
+//                            their payloads wr_payload[j*PLW +: PLW]. Not
 //                            timed; ignored while busy. Load the row before
 //                            start; it stays intact across runs.
 //   start, n, k              one-cycle start pulse with the row length n
@@ -29,6 +32,8 @@
 //                            to lanes 0..c-1), out_index[j*IW +: IW] for j < c
 //                            are the next c selected indices. Over a run the
 //                            stream is exactly the golden index list.
+//   out_payload              the payload loaded with each selected element,
+//                            in the lanes of its index.
 //
 // Timing contract. Start asserted in cycle s (engine idle): busy in cycles
 // s .. s+C-1 and done in cycle s+C-1, with
@@ -65,20 +70,23 @@
 module topk_engine #(
   parameter int P = 16,
   parameter int N_MAX = 1024,
-  parameter int W = 16
+  parameter int W = 16,
+  parameter int PLW = 1
 ) (
   input  logic                                                   clk,
   input  logic                                                   rst_n,
   input  logic                                                   wr_en,
   input  logic [(((N_MAX + P - 1) / P) > 1 ? $clog2((N_MAX + P - 1) / P) : 1)-1:0] wr_row,
   input  logic [P*W-1:0]                                         wr_data,
+  input  logic [P*PLW-1:0]                                       wr_payload,
   input  logic                                                   start,
   input  logic [$clog2(N_MAX + 1)-1:0]                           n,
   input  logic [$clog2(N_MAX + 1)-1:0]                           k,
   output logic                                                   busy,
   output logic                                                   done,
   output logic [P-1:0]                                           out_valid,
-  output logic [P*$clog2(N_MAX + 1)-1:0]                         out_index
+  output logic [P*$clog2(N_MAX + 1)-1:0]                         out_index,
+  output logic [P*PLW-1:0]                                       out_payload
 );
   localparam int NB = (N_MAX + P - 1) / P;                // memory rows (beats of a full row)
   localparam int RW = NB > 1 ? $clog2(NB) : 1;            // row address width
@@ -128,6 +136,8 @@ module topk_engine #(
   logic [CW-1:0]        s1_base;
   logic [P-1:0]         out_valid_r;
   logic [P*IW-1:0]      out_index_r;
+  logic [P-1:0][PLW-1:0] s1_pl;        // payloads of the beat read in the previous cycle
+  logic [P*PLW-1:0]     out_payload_r;
 
   // ------------------------------------------------------------------ memory
   logic [1:0]           rd_slot;
@@ -177,6 +187,17 @@ module topk_engine #(
 
   always_comb begin
     for (int b = 0; b < P; b++) rd_x[b] = rdat[rd_slot][b];
+  end
+
+  // payloads of the row (slot 3's elements only: the candidate buffers move
+  // values, and the output pass reads the row), read by the output pass
+  logic [P-1:0][PLW-1:0] rd_pl;
+  for (genvar b = 0; b < P; b++) begin : g_payload_bank
+    logic [PLW-1:0] mem [NB];
+    always_ff @(posedge clk) begin
+      if (load_we) mem[wr_row] <= wr_payload[b*PLW +: PLW];
+    end
+    assign rd_pl[b] = mem[rd_row];
   end
 
   // ---------------------------------------------------------- read addressing
@@ -429,6 +450,7 @@ module topk_engine #(
   logic [P-1:0]         take;
   logic [P-1:0]         o_valid;
   logic [P*IW-1:0]      o_index;
+  logic [P*PLW-1:0]     o_payload;
   logic [IW-1:0]        eq_taken;      // equal elements taken in this beat
   logic [PW-1:0]        n_take;
 
@@ -437,6 +459,7 @@ module topk_engine #(
     n_take   = '0;
     o_valid  = '0;
     o_index  = '0;
+    o_payload = '0;
     for (int j = 0; j < P; j++) begin
       take[j] = 1'b0;
       if (s1_act && s1_mask[j] && !sel_none) begin
@@ -450,6 +473,7 @@ module topk_engine #(
       if (take[j]) begin
         o_valid[BW'(n_take)] = 1'b1;
         o_index[int'(n_take) * IW +: IW] = IW'(s1_base + j[CW-1:0]);
+        o_payload[int'(n_take) * PLW +: PLW] = s1_pl[j];
         n_take = n_take + 1'b1;
       end
     end
@@ -463,6 +487,7 @@ module topk_engine #(
       tie_cnt     <= '0;
       out_valid_r <= '0;
       out_index_r <= '0;
+      out_payload_r <= '0;
     end else begin
       s1_act  <= state == S_OUT;
       s1_base <= pos_r;
@@ -471,12 +496,17 @@ module topk_engine #(
       else tie_cnt <= tie_cnt + eq_taken;
       out_valid_r <= o_valid;
       out_index_r <= o_index;
+      out_payload_r <= o_payload;
     end
   end
 
-  always_ff @(posedge clk) s1_x <= rd_x;  // datapath, no reset (s1_act qualifies it)
+  always_ff @(posedge clk) begin  // datapath, no reset (s1_act qualifies it)
+    s1_x <= rd_x;
+    s1_pl <= rd_pl;
+  end
 
   assign done      = state == S_PIPE2;
   assign out_valid = out_valid_r;
   assign out_index = out_index_r;
+  assign out_payload = out_payload_r;
 endmodule

@@ -40,7 +40,8 @@
 //  (5) ids_rd at a random group (ids_rd_group) equals the ids of the last
 //      fetch_live run that was complete, at every position it fetched
 //      (< its count), until the next fetch_live run starts: the importance
-//      unit's read port.
+//      unit's and the top-k payload's read port (0 while ids_rd_en is low,
+//      one cycle in 8).
 // Runs: random count (1..N_MAX, biased to small counts and to the edges:
 // 1, N_MAX, multiples of 8 ± 1, BUF_ROWS ± 1), fetch_live (a new ascending
 // live list of random token ids — dense, moderate, sparse up to 2^16 or up to
@@ -219,6 +220,7 @@ struct SelAction {
   bool clear = false;
   std::uint32_t mask = 0;
   std::vector<std::uint32_t> index;  // per lane
+  std::vector<std::uint32_t> id;     // per lane: the position's token id (sel_wr_id)
 };
 
 /// One run: a start and its job inputs, held until the next start.
@@ -391,15 +393,21 @@ class FetcherBench {
     }
     return out;
   }
-  std::vector<SelAction> sel_actions(const std::vector<int>* positions) {
+  /// positions: the selected positions (nullptr: a junk round only);
+  /// tokens: the ids by position, written beside them as the core's top-k
+  /// engine does (its payload).
+  std::vector<SelAction> sel_actions(const std::vector<int>* positions, const std::vector<int>* tokens) {
     const int p = s_.p_sel;
     const std::uint32_t junk_max = (std::uint32_t{1} << s_.iw()) - 1;
     std::vector<SelAction> acts;
     auto junk = [&] { return static_cast<std::uint32_t>(uni(rng_, 0, static_cast<std::int32_t>(junk_max))); };
-    auto cycle_of = [&](const std::vector<int>& vals, std::size_t& next, int take) {
+    // ids: the ids by position of vals' entries (nullptr: junk ids)
+    auto cycle_of = [&](const std::vector<int>& vals, std::size_t& next, int take, const std::vector<int>* ids) {
       SelAction a;
       a.index.resize(static_cast<std::size_t>(p));
       for (auto& x : a.index) x = junk();
+      a.id.resize(static_cast<std::size_t>(p));
+      for (auto& x : a.id) x = static_cast<std::uint32_t>(rng_());
       std::vector<int> lanes(static_cast<std::size_t>(p));
       for (int l = 0; l < p; ++l) lanes[static_cast<std::size_t>(l)] = l;
       if (uni(rng_, 0, 2) != 0) std::shuffle(lanes.begin(), lanes.end(), rng_);  // else the first `take` lanes
@@ -407,7 +415,9 @@ class FetcherBench {
       for (int i = 0; i < take; ++i) {
         const auto l = static_cast<std::size_t>(lanes[static_cast<std::size_t>(i)]);
         a.mask |= std::uint32_t{1} << l;
-        a.index[l] = static_cast<std::uint32_t>(vals[next++]);
+        a.index[l] = static_cast<std::uint32_t>(vals[next]);
+        if (ids != nullptr) a.id[l] = static_cast<std::uint32_t>((*ids)[static_cast<std::size_t>(vals[next])]);
+        ++next;
       }
       return a;
     };
@@ -416,6 +426,8 @@ class FetcherBench {
       a.clear = true;
       a.index.assign(static_cast<std::size_t>(p), 0);
       for (auto& x : a.index) x = junk();
+      a.id.assign(static_cast<std::size_t>(p), 0);
+      for (auto& x : a.id) x = static_cast<std::uint32_t>(rng_());
       return a;
     };
     if (positions == nullptr || uni(rng_, 0, 3) == 0) {  // a junk round
@@ -423,20 +435,20 @@ class FetcherBench {
       std::vector<int> vals(static_cast<std::size_t>(3 * p));
       for (auto& v : vals) v = static_cast<int>(junk());
       std::size_t next = 0;
-      for (int c2 = uni(rng_, 1, 3); c2 > 0; --c2) acts.push_back(cycle_of(vals, next, uni(rng_, 0, p)));
+      for (int c2 = uni(rng_, 1, 3); c2 > 0; --c2) acts.push_back(cycle_of(vals, next, uni(rng_, 0, p), nullptr));
     }
     if (positions == nullptr) return acts;
     acts.push_back(clear());
     for (int idle = uni(rng_, 0, 2) == 0 ? uni(rng_, 1, 3) : 0; idle > 0; --idle) {
       std::size_t none = 0;
-      acts.push_back(cycle_of(*positions, none, 0));
+      acts.push_back(cycle_of(*positions, none, 0, tokens));
     }
     std::size_t next = 0;
     const bool full = uni(rng_, 0, 2) == 0;
     while (next < positions->size()) {
       const int left = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(p), positions->size() - next));
       const int take = full ? left : (uni(rng_, 0, 5) == 0 ? 0 : uni(rng_, 1, left));
-      acts.push_back(cycle_of(*positions, next, take));
+      acts.push_back(cycle_of(*positions, next, take, tokens));
     }
     return acts;
   }
@@ -502,10 +514,10 @@ class FetcherBench {
     r->pid[0] = uni(rng_, 0, 1);
     r->pid[1] = r->two_planes ? 1 - r->pid[0] : uni(rng_, 0, 1);
     if (r->use_sel) {
-      r->sel = sel_actions(&r->positions);
+      r->sel = sel_actions(&r->positions, r->tokens.get());
       r->sel_overlap = uni(rng_, 0, 1) != 0;
     } else if (uni(rng_, 0, 4) == 0) {
-      r->sel = sel_actions(nullptr);  // junk the run must ignore
+      r->sel = sel_actions(nullptr, nullptr);  // junk the run must ignore
       r->sel_overlap = uni(rng_, 0, 1) != 0;
     }
     r->consumer = make_consumer();
@@ -773,6 +785,7 @@ class FetcherBench {
       put_bits(top_.sel_wr_valid, 0, s_.p_sel, a.mask);
       for (int l = 0; l < s_.p_sel; ++l)
         put_bits(top_.sel_wr_index, l * iw, iw, a.index[static_cast<std::size_t>(l)]);
+      for (int l = 0; l < s_.p_sel; ++l) put_bits(top_.sel_wr_id, l * 32, 32, a.id[static_cast<std::size_t>(l)]);
     } else {
       top_.sel_clear = 0;
       top_.sel_wr_valid = 0;
@@ -798,9 +811,14 @@ class FetcherBench {
     const int groups = (s_.n_max + s_.p_sel - 1) / s_.p_sel;
     const int group = static_cast<int>(rng_() % static_cast<unsigned>(groups + 1));   // one past the last too
     put_bits(top_.ids_rd_group, 0, clog2(groups + 1), static_cast<std::uint64_t>(group));
+    const bool ids_en = rng_() % 8 != 0;
+    top_.ids_rd_en = ids_en ? 1 : 0;
     top_.eval();
-    // (5) the live ids by position
-    for (int l = 0; l < s_.p_sel; ++l) {
+    // (5) the live ids by position; 0 while not enabled
+    for (int l = 0; l < s_.p_sel && !ids_en; ++l) {
+      if (get_bits(top_.ids_rd, 32 * l, 32) != 0) fail("ids_rd lane " + std::to_string(l) + " not 0 while ids_rd_en is low");
+    }
+    for (int l = 0; l < s_.p_sel && ids_en; ++l) {
       const int q = group * s_.p_sel + l;
       if (q >= ids_known_) break;
       const auto rtl_id = static_cast<int>(get_bits(top_.ids_rd, 32 * l, 32));

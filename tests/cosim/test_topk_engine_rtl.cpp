@@ -6,6 +6,8 @@
 //    cmodel::Accelerator::topk_cycles(stats) for 0 < k < n (stats from
 //    topk_quickselect with lanes = P), ceil(n/P) + 3 when the engine runs no
 //    partition pass (k == 0 or k >= n), and done pulses once, in the last one;
+//  * each selected index comes with the payload loaded with its element
+//    (random PLW bits a load; the junk loads while busy must not land);
 //  * out_valid is a thermometer code, nothing comes out while idle, a start or
 //    a row write while busy is ignored, and the row survives a run.
 // Rows are random (few distinct values, full range, narrow range) and
@@ -38,6 +40,10 @@ namespace cosim = spatten::test::cosim;
 
 namespace {
 
+std::uint64_t mask_of(int width) {
+  return width >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
+}
+
 constexpr int kGoldenMax = 1024;  ///< largest N_MAX of the verilated sets
 
 struct UnitParams {
@@ -45,6 +51,7 @@ struct UnitParams {
   int lanes;  ///< P
   int n_max;  ///< N_MAX
   int width;  ///< W
+  int payload_width;  ///< PLW
   std::uint64_t salt;
 };
 
@@ -77,6 +84,7 @@ class Engine : public cosim::Dut<Model> {
   /// Writes the row beat by beat; lanes past the row get junk from `rng`.
   void load(const std::vector<std::uint64_t>& v, std::mt19937_64& rng) {
     const auto n = static_cast<int>(v.size());
+    payload_.assign(v.size(), 0);
     const int beats = (n + u_.lanes - 1) / u_.lanes;
     for (int r = 0; r < beats; ++r) {
       top_->wr_en = 1;
@@ -85,6 +93,9 @@ class Engine : public cosim::Dut<Model> {
         const int i = r * u_.lanes + j;
         const std::uint64_t x = i < n ? v[static_cast<std::size_t>(i)] : rng();
         put_bits(top_->wr_data, j * u_.width, u_.width, x);
+        const std::uint64_t pl = rng() & mask_of(u_.payload_width);
+        put_bits(top_->wr_payload, j * u_.payload_width, u_.payload_width, pl);
+        if (i < n) payload_[static_cast<std::size_t>(i)] = pl;
       }
       cycle();
     }
@@ -118,7 +129,10 @@ class Engine : public cosim::Dut<Model> {
           put_bits(top_->k, 0, iw_, rng() % static_cast<std::uint64_t>(u_.n_max + 1));
           top_->wr_en = (rng() & 1u) != 0 ? 1 : 0;
           put_bits(top_->wr_row, 0, 32, rng() % static_cast<std::uint64_t>((u_.n_max + u_.lanes - 1) / u_.lanes));
-          for (int j = 0; j < u_.lanes; ++j) put_bits(top_->wr_data, j * u_.width, u_.width, rng());
+          for (int j = 0; j < u_.lanes; ++j) {
+            put_bits(top_->wr_data, j * u_.width, u_.width, rng());
+            put_bits(top_->wr_payload, j * u_.payload_width, u_.payload_width, rng());
+          }
         }
       }
       top_->clk = 0;
@@ -141,7 +155,11 @@ class Engine : public cosim::Dut<Model> {
       }
       if ((valid & (valid + 1)) != 0) err << "out_valid " << valid << " not compacted at cycle " << c << "; ";
       for (int j = 0; j < u_.lanes && ((valid >> j) & 1u) != 0; ++j) {
-        o.indices.push_back(static_cast<int>(get_bits(top_->out_index, j * iw_, iw_)));
+        const auto idx = static_cast<int>(get_bits(top_->out_index, j * iw_, iw_));
+        o.indices.push_back(idx);
+        const std::uint64_t pl = get_bits(top_->out_payload, j * u_.payload_width, u_.payload_width);
+        if (idx >= static_cast<int>(payload_.size()) || pl != payload_[static_cast<std::size_t>(idx)])
+          err << "payload " << pl << " with index " << idx << " at cycle " << c << "; ";
       }
       rise();
       if (o.busy_cycles > limit) {
@@ -161,6 +179,7 @@ class Engine : public cosim::Dut<Model> {
  private:
   UnitParams u_;
   int iw_;
+  std::vector<std::uint64_t> payload_;  ///< loaded with the row, by index
 };
 
 // ---- rows ---------------------------------------------------------------------
@@ -170,9 +189,6 @@ struct Row {
   const char* kind = "";
 };
 
-std::uint64_t mask_of(int width) {
-  return width >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
-}
 
 int random_k(std::mt19937_64& rng, int n) {
   switch (rng() % 8) {
@@ -310,21 +326,21 @@ void run_unit(const UnitParams& u, int random_rows) {
 }  // namespace
 
 TEST(TopkEngineRtl, OneLane) {
-  run_unit<Vrtl_topk_engine_p1>({"topk_engine P=1 N_MAX=64 W=16", 1, 64, 16, 1}, 3000);
+  run_unit<Vrtl_topk_engine_p1>({"topk_engine P=1 N_MAX=64 W=16 PLW=1", 1, 64, 16, 1, 1}, 3000);
 }
 
 TEST(TopkEngineRtl, ThreeLanesSmallRows) {
-  run_unit<Vrtl_topk_engine_p3>({"topk_engine P=3 N_MAX=37 W=8", 3, 37, 8, 3}, 3000);
+  run_unit<Vrtl_topk_engine_p3>({"topk_engine P=3 N_MAX=37 W=8 PLW=5", 3, 37, 8, 5, 3}, 3000);
 }
 
 TEST(TopkEngineRtl, FourLanes) {
-  run_unit<Vrtl_topk_engine_p4>({"topk_engine P=4 N_MAX=200 W=32", 4, 200, 32, 4}, 3000);
+  run_unit<Vrtl_topk_engine_p4>({"topk_engine P=4 N_MAX=200 W=32 PLW=1", 4, 200, 32, 1, 4}, 3000);
 }
 
 TEST(TopkEngineRtl, SixteenLanes) {
-  run_unit<Vrtl_topk_engine_p16>({"topk_engine P=16 N_MAX=1000 W=32", 16, 1000, 32, 16}, 3000);
+  run_unit<Vrtl_topk_engine_p16>({"topk_engine P=16 N_MAX=1000 W=32 PLW=1", 16, 1000, 32, 1, 16}, 3000);
 }
 
 TEST(TopkEngineRtl, SixteenLanesSixtyFourBitWords) {
-  run_unit<Vrtl_topk_engine_p16w64>({"topk_engine P=16 N_MAX=700 W=64", 16, 700, 64, 64}, 2000);
+  run_unit<Vrtl_topk_engine_p16w64>({"topk_engine P=16 N_MAX=700 W=64 PLW=32", 16, 700, 64, 32, 64}, 2000);
 }

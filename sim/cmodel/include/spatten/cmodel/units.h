@@ -107,13 +107,15 @@ struct RequestSlot {
 //  3. every lane's request slot offers its request to the port;
 //  4. lanes in index order whose slot is empty get a request, if the lane has
 //     fewer than `max_outstanding` requests in its slot or awaiting a
-//     response: the next live-list chunk while any is left (transaction-
-//     sized, to whichever lane comes), else the lane's own next request: the
-//     next plane of its row i (rows j, j + lanes, j + 2 lanes, ... on lane
-//     j; a row's planes in order on the same lane), a new row i only once its
-//     id is known and its buffer slot is free (i - rows popped by the
-//     consumer before cycle t < `buffer_rows`). Lanes do not wait for each
-//     other: rows are requested out of order across lanes.
+//     response: its own next live-list chunk while it has any left
+//     (transaction-sized; chunks j, j + lanes, j + 2 lanes, ... on lane j, as
+//     rows are: the RTL's live-id memory is banked by position so that each
+//     bank is written by one lane), else its next request: the next plane of
+//     its row i (rows j, j + lanes, j + 2 lanes, ... on lane j; a row's
+//     planes in order on the same lane), a new row i only once its id is
+//     known and its buffer slot is free (i - rows popped by the consumer
+//     before cycle t < `buffer_rows`). Lanes do not wait for each other:
+//     chunks and rows are requested out of order across lanes.
 class RowFetcher final : public Component {
  public:
   /// Adds `lanes` ports named <name>0.. to `mem` with read data `beat_bytes` wide.
@@ -149,7 +151,6 @@ class RowFetcher final : public Component {
     delivered_ = 0;
     base_pops_ = rows_.pops();
     chunks_total_ = 0;
-    chunks_requested_ = 0;
     chunks_in_order_ = 0;
     ids_ready_ = std::numeric_limits<int>::max();  // ids already on chip
     if (live_list) {
@@ -161,7 +162,10 @@ class RowFetcher final : public Component {
     chunk_arrived_.assign(static_cast<std::size_t>(chunks_total_), false);
     planes_left_.assign(static_cast<std::size_t>(count), static_cast<int>(planes_.size()));
     lane_.assign(lanes_, Lane{});
-    for (std::size_t j = 0; j < lanes_; ++j) lane_[j].next_row = static_cast<int>(j);
+    for (std::size_t j = 0; j < lanes_; ++j) {
+      lane_[j].next_row = static_cast<int>(j);
+      lane_[j].next_chunk = static_cast<int>(j);
+    }
     active_ = count > 0;
   }
   bool done() const { return !active_; }
@@ -207,14 +211,14 @@ class RowFetcher final : public Component {
     for (std::size_t j = 0; j < lanes_; ++j) {
       Lane& l = lane_[j];
       if (l.slot.valid || l.waiting.size() >= max_outstanding_) continue;
-      if (chunks_requested_ < chunks_total_) {
+      if (l.next_chunk < chunks_total_) {
         // whole transactions: a read moves whole beats (the last chunk's
         // bytes past the list are read and ignored)
         const auto tb = static_cast<std::uint64_t>(mem_.config().transaction_bytes);
-        const std::uint64_t off = static_cast<std::uint64_t>(chunks_requested_) * tb;
+        const std::uint64_t off = static_cast<std::uint64_t>(l.next_chunk) * tb;
         l.slot.fill(now, MemRequest{live_addr_ + off, static_cast<std::uint32_t>(tb), DramKind::kMeta, false, 0});
-        l.waiting.push_back(Outstanding{-1, chunks_requested_});
-        ++chunks_requested_;
+        l.waiting.push_back(Outstanding{-1, l.next_chunk});
+        l.next_chunk += static_cast<int>(lanes_);
         did = true;
         continue;
       }
@@ -249,7 +253,7 @@ class RowFetcher final : public Component {
     const std::uint64_t consumed = rows_.pops_before(now) - base_pops_;
     if (planes_.empty() && chunks_in_order_ == chunks_total_) return now;  // finishes this cycle
     for (const Lane& l : lane_) {
-      const bool wants = chunks_requested_ < chunks_total_ || (!planes_.empty() && can_issue_row(l, consumed));
+      const bool wants = l.next_chunk < chunks_total_ || (!planes_.empty() && can_issue_row(l, consumed));
       if (wants && !l.slot.valid && l.waiting.size() < max_outstanding_) return now;
     }
     return next;
@@ -267,6 +271,7 @@ class RowFetcher final : public Component {
     std::deque<Outstanding> waiting;  ///< in the slot or awaiting the response, in request order
     int next_row = 0;                 ///< the lane's next fetch index (lane, lane + lanes, ...)
     int next_plane = 0;               ///< its next plane
+    int next_chunk = 0;               ///< its next live-list chunk (lane, lane + lanes, ...)
   };
 
   int ids_per_chunk() const { return mem_.config().transaction_bytes / static_cast<int>(kLiveIdBytes); }
@@ -294,7 +299,7 @@ class RowFetcher final : public Component {
   std::vector<Plane> planes_;
   int delivered_ = 0;
   std::uint64_t base_pops_ = 0;
-  int chunks_total_ = 0, chunks_requested_ = 0, chunks_in_order_ = 0, ids_ready_ = 0;
+  int chunks_total_ = 0, chunks_in_order_ = 0, ids_ready_ = 0;
   std::uint64_t live_addr_ = 0;
   std::vector<bool> chunk_arrived_;
   std::vector<int> planes_left_;
