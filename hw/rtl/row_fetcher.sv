@@ -29,8 +29,8 @@
 //  3. lanes in index order whose register is free after this edge
 //     (!ar_valid || ar_ready) and whose queue holds fewer than MAX_OUT
 //     entries get a request: the lane's own next live-list chunk while it
-//     has any left (one BEAT_BYTES beat each, 8 ids; chunks j, j + LANES,
-//     ... on lane j), else its next row request. Lane j owns rows j,
+//     has any left (one BEAT_BYTES beat each, 8 ids; chunks j, j + LF, ...
+//     on lane j < LF, LF below), else its next row request. Lane j owns rows j,
 //     j + LANES, j + 2 LANES, ... and requests each row's planes in order itself, so every plane
 //     beat of a buffer slot comes on one lane (the slot's bank, in the core,
 //     when BUF_ROWS is a multiple of LANES). A new row i goes out only when
@@ -67,13 +67,16 @@
 //  - each lane's request queue is its own memory (one write, two reads).
 //  - the selected positions carry their token ids (sel_wr_id, from the
 //    top-k engine's payload): a selected run reads no live-id memory.
-//  - the live-id memory is LB banks by position mod LB, LB a multiple of
-//    8 LANES of at least P_SEL. Chunk c (positions 8c .. 8c+7) comes on lane
-//    c mod LANES and fills banks 8 (c mod LB/8) .. + 7, so each bank is
-//    written by one lane, at most once a cycle. Lane j's lookups (positions
-//    j, j + LANES, ...) read only the banks b with b mod LANES = j; a group
-//    of P_SEL consecutive positions reads one entry per bank. One write and
-//    two read ports a bank.
+//  - the live-id memory is LB banks by position mod LB: LB = lcm(LANES, 8)
+//    when that is at least P_SEL, else the least multiple of 8 LANES that
+//    is. Chunk c (positions 8c .. 8c+7) fills banks 8 (c mod LCL) .. + 7
+//    (LCL = LB / 8 chunk classes) and comes on lane c mod LF, LF = min(LANES,
+//    LCL) (the cycle model's RowFetcher::live_list_lanes): each class comes
+//    on one lane, so each bank takes at most one write a cycle. Lane j's
+//    lookups (positions j, j + LANES, ...) read only the banks b with b mod
+//    LANES = j (one bank when LB = LANES); a group of P_SEL consecutive
+//    positions reads one entry per bank. One write and two read ports a
+//    bank.
 module row_fetcher #(
   parameter int LANES = 2,
   parameter int BEAT_BYTES = 32,
@@ -144,15 +147,22 @@ module row_fetcher #(
   localparam int IDS_PER_BEAT = BEAT_BYTES / 4;
   localparam int NCH = (N_MAX + IDS_PER_BEAT - 1) / IDS_PER_BEAT;   // live-list chunks
   localparam int CHW = $clog2(NCH + 1);
-  localparam int CLW = $clog2(NCH + LANES + 1);        // a lane's next chunk: < NCH + LANES
+  localparam int CLW = $clog2(NCH + LANES + 1);        // a lane's next chunk: <= NCH + LANES
   localparam int OW = $clog2(MAX_OUT + 1);
   localparam int QW = MAX_OUT > 1 ? $clog2(MAX_OUT) : 1;
   localparam int EW = 1 + IW + SLW + 1;        // queue entry: chunk, index, slot, plane id
   localparam int SEW = IW + 32;                // selected entry: token id, position
-  // live-id banks: LB = a multiple of 8 LANES of at least P_SEL; LCL = LB / 8
-  // chunk classes (chunk c fills the 8 banks of class c mod LCL)
-  localparam int LB = 8 * LANES * ((P_SEL + 8 * LANES - 1) / (8 * LANES));
+  // live-id banks (header): LB banks, LCL = LB / 8 chunk classes (chunk c
+  // fills the 8 banks of class c mod LCL), LF lanes fetch the list
+  localparam int LANES_LCM8 = LANES % 8 == 0 ? LANES : LANES % 4 == 0 ? 2 * LANES : LANES % 2 == 0 ? 4 * LANES
+                                                                                      : 8 * LANES;
+  localparam int LB = LANES_LCM8 >= P_SEL ? LANES_LCM8 : 8 * LANES * ((P_SEL + 8 * LANES - 1) / (8 * LANES));
   localparam int LCL = LB / 8;
+  localparam int LF = LCL < LANES ? LCL : LANES;
+  localparam int LPL = LB / LANES;                         // a lane's banks
+  localparam int LSW = LPL > 1 ? $clog2(LPL) : 1;
+  localparam logic [IW-1:0] LANES_IW = IW'(LANES);
+  localparam logic [IW-1:0] LPL_IW = IW'(LPL);
   localparam int LBD = (N_MAX + LB - 1) / LB;              // entries per bank
   localparam int LBW = LB > 1 ? $clog2(LB) : 1;            // bank number
   localparam int LAW = LBD > 1 ? $clog2(LBD) : 1;          // bank address
@@ -214,7 +224,7 @@ module row_fetcher #(
   // buffer slot of its row (index mod BUF_ROWS, kept stepping beside the
   // index so no divider is needed when BUF_ROWS is not a power of two)
   logic [LW-1:0] lane_row [LANES];
-  logic [CLW-1:0] lane_chunk [LANES];   // the lane's next live-list chunk (j, j + LANES, ...)
+  logic [CLW-1:0] lane_chunk [LANES];   // the lane's next live-list chunk (j, j + LF, ...; NCH: none)
   logic [LANES-1:0] lane_plane;
   logic [SLW-1:0] lane_slot [LANES];
 
@@ -241,7 +251,7 @@ module row_fetcher #(
       c_lane_plane = '0;
       for (int j = 0; j < LANES; j++) begin
         c_lane_row[j] = LW'(unsigned'(j));
-        c_lane_chunk[j] = CLW'(unsigned'(j));
+        c_lane_chunk[j] = j < LF ? CLW'(unsigned'(j)) : CLW'(unsigned'(NCH));   // (NCH: none)
         c_lane_slot[j] = SLW'(unsigned'(j % BUF_ROWS));
       end
     end else begin
@@ -382,7 +392,7 @@ module row_fetcher #(
   logic [LCL-1:0] live_cls_hit;         // class k's lane has a chunk of class k at its queue head
   logic [LAW-1:0] live_cls_wa [LCL];    // its address
   logic [LAW-1:0] live_lane_ra [LANES];
-  logic [LBW-1:0] live_lane_bank [LANES];
+  logic [LSW-1:0] live_lane_sub [LANES];   // lane j's row is in bank j + LANES * live_lane_sub[j]
   logic [31:0]    live_lane_rd [LB];    // bank b at lane (b mod LANES)'s address
   logic [31:0]    live_grp_rd [LB];     // bank b at the group's position in it
   logic [LBW-1:0] grp_bank;             // the bank of the group's first position
@@ -390,13 +400,13 @@ module row_fetcher #(
   logic [IW:0]    grp_first;            // (< N_MAX + P_SEL: one bit more than a position)
   always_comb begin
     for (int k = 0; k < LCL; k++) begin
-      // class k's only writer: lane k mod LANES
-      live_cls_hit[k] = q_cnt[k % LANES] != '0 && head_e[k % LANES][EW-1] &&
-                        head_e[k % LANES][EW-2 -: IW] % LCL_IW == IW'(unsigned'(k));
-      live_cls_wa[k] = LAW'(head_e[k % LANES][EW-2 -: IW] / LCL_IW);
+      // class k's only writer: lane k mod LF
+      live_cls_hit[k] = q_cnt[k % LF] != '0 && head_e[k % LF][EW-1] &&
+                        head_e[k % LF][EW-2 -: IW] % LCL_IW == IW'(unsigned'(k));
+      live_cls_wa[k] = LAW'(head_e[k % LF][EW-2 -: IW] / LCL_IW);
     end
     for (int j = 0; j < LANES; j++) begin
-      live_lane_bank[j] = LBW'(IW'(c_lane_row[j]) % LB_IW);
+      live_lane_sub[j] = LSW'(IW'(c_lane_row[j]) / LANES_IW % LPL_IW);
       live_lane_ra[j] = LAW'(IW'(c_lane_row[j]) / LB_IW);
     end
     grp_first = (IW + 1)'(32'(ids_rd_group) * unsigned'(P_SEL));
@@ -406,8 +416,8 @@ module row_fetcher #(
   for (genvar b = 0; b < LB; b++) begin : g_live_bank
     logic [31:0] mem [LBD];
     always_ff @(posedge clk) begin
-      if (rst_n && r_valid[b / 8 % LANES] && live_cls_hit[b / 8])
-        mem[live_cls_wa[b / 8]] <= r_data[(b / 8 % LANES) * BEAT_BYTES * 8 + (b % 8) * 32 +: 32];
+      if (rst_n && r_valid[b / 8 % LF] && live_cls_hit[b / 8])
+        mem[live_cls_wa[b / 8]] <= r_data[(b / 8 % LF) * BEAT_BYTES * 8 + (b % 8) * 32 +: 32];
     end
     assign live_lane_rd[b] = mem[live_lane_ra[b % LANES]];
     // the group's position in this bank: grp_first + (b - grp_bank) mod LB
@@ -447,7 +457,7 @@ module row_fetcher #(
           (c_lane_plane[j] || (IW'(c_lane_row[j]) - c_consumed) < IW'(unsigned'(BUF_ROWS)))) begin
         pos = use_sel ? IW'(sel_lane_rd[lane_sbank[j]]) : IW'(c_lane_row[j]);
         if (ids_all || pos < ids_ready) begin
-          tok = use_sel ? sel_lane_rd[lane_sbank[j]][IW +: 32] : live_lane_rd[live_lane_bank[j]];
+          tok = use_sel ? sel_lane_rd[lane_sbank[j]][IW +: 32] : live_lane_rd[j + LANES * int'(live_lane_sub[j])];
           base = c_lane_plane[j] ? plane_base1 : plane_base0;
           row_ok[j] = 1'b1;
           row_addr[j*64 +: 64] = base + (64'(tok) << row_shift);
@@ -606,7 +616,7 @@ module row_fetcher #(
       // a lane that sends a row moves to the row's next plane, or to its next row
       if (send_chunk) begin
         chunks = chunks + 1'b1;   // one beat of 8 ids (its queue entry is written by g_lane[j])
-        chunk_i = chunk_i + CLW'(unsigned'(LANES));
+        chunk_i = chunk_i + CLW'(unsigned'(LF));
       end else if (send_row) begin
         if (two_planes && !plane) begin
           plane = 1'b1;
@@ -631,7 +641,7 @@ module row_fetcher #(
         tail = '0;
         beat = '0;
         row = LW'(unsigned'(j));
-        chunk_i = CLW'(unsigned'(j));
+        chunk_i = j < LF ? CLW'(unsigned'(j)) : CLW'(unsigned'(NCH));
         slot = SLW'(unsigned'(j % BUF_ROWS));
         plane = 1'b0;
         arv = 1'b0;

@@ -310,3 +310,50 @@ TEST(RowFetcherTiming, LiveListGatesRows) {
   EXPECT_GE(drain.valid_at.front(), 24u + 2 + 1 + 20 + 2);
   EXPECT_EQ(mem.bytes_read(c::DramKind::kKMsb), 320u);
 }
+
+// The lanes that fetch a live list: the RTL's live-id banks need each chunk
+// class (chunk index mod LB / 8) on one lane (hw/rtl/row_fetcher.sv).
+TEST(RowFetcherLiveList, ListLanesOfThePresetsAndOddSizes) {
+  EXPECT_EQ(c::RowFetcher::live_list_lanes(32, 8, 16), 4);  // alveo-u55c: 32 banks, 4 classes
+  EXPECT_EQ(c::RowFetcher::live_list_lanes(16, 8, 16), 2);  // spatten-paper
+  EXPECT_EQ(c::RowFetcher::live_list_lanes(2, 8, 16), 2);   // spatten-1-8: 16 banks, 2 classes
+  EXPECT_EQ(c::RowFetcher::live_list_lanes(1, 8, 4), 1);
+  EXPECT_EQ(c::RowFetcher::live_list_lanes(3, 8, 16), 3);   // 24 banks
+  EXPECT_EQ(c::RowFetcher::live_list_lanes(4, 8, 8), 1);    // 8 banks, one class
+  EXPECT_EQ(c::RowFetcher::live_list_lanes(4, 8, 48), 4);   // 64 banks, 8 classes over 4 lanes
+  EXPECT_EQ(c::RowFetcher::live_list_lanes(6, 8, 16), 3);   // 24 banks
+}
+
+TEST(RowFetcherLiveList, ChunkOnLaneChunkModListLanes) {
+  for (int list_lanes : {1, 2, 3, 4}) {
+    c::HbmConfig cfg;
+    cfg.channels = 4;
+    cfg.latency_cycles = 7;
+    cfg.max_outstanding = 1000;
+    c::HbmMemory mem(cfg);
+    std::vector<c::LoggedRequest> log;
+    mem.set_request_log(&log);
+    const std::vector<int> ports = c::RowFetcher::add_lanes(mem, "lane", 4, 32);
+    c::RowFetcher fetch("fetch", mem, ports, 64, 1 << 30, list_lanes);
+    Drain drain(fetch.rows());
+    const int n = 100;  // 13 chunks, the last one partly past the list
+    std::vector<int> tokens(n);
+    for (int i = 0; i < n; ++i) tokens[static_cast<std::size_t>(i)] = 3 * i;
+    c::Simulator sim(true);
+    sim.add(mem);
+    sim.add(fetch);
+    sim.add(drain);
+    fetch.start(tokens.data(), nullptr, n, {c::Plane{0x100000, 64, c::DramKind::kKMsb}}, std::uint64_t{0x8000});
+    sim.run([&] { return drain.valid_at.size() == static_cast<std::size_t>(n); });
+    int chunks = 0;
+    for (const c::LoggedRequest& r : log) {
+      if (r.address < 0x8000 || r.address >= 0x8000 + 13 * 32) continue;  // a row
+      const auto chunk = static_cast<int>((r.address - 0x8000) / 32);
+      EXPECT_EQ(r.port, ports[static_cast<std::size_t>(chunk % list_lanes)]) << "chunk " << chunk << ", "
+                                                                               << list_lanes << " list lanes";
+      ++chunks;
+    }
+    EXPECT_EQ(chunks, 13) << list_lanes << " list lanes";
+    EXPECT_EQ(mem.bytes_read(c::DramKind::kKMsb), static_cast<std::uint64_t>(n) * 64);
+  }
+}

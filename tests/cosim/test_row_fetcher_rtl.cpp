@@ -7,7 +7,7 @@
 //    live list and the plane rows;
 //  * cycle-model side: an HbmMemory with LANES ports 32 bytes wide
 //    (RowFetcher::add_lanes) and RowFetcher(name, mem, ports, BUF_ROWS,
-//    MAX_OUT) started in the same cycle with the same tokens, positions and
+//    MAX_OUT, live_list_lanes(LANES, 8, P_SEL)) started in the same cycle with the same tokens, positions and
 //    planes, ticked every cycle;
 //  * the same HbmConfig on both (random per segment of runs: channels, bus
 //    rate, latency, outstanding limit, interleaving, and jitter — seed, extra
@@ -584,7 +584,8 @@ class FetcherBench {
     axi_->add_region(kPlaneBase, kPlaneBytes, c::DramKind::kKMsb, "planes");
     cmem_ = std::make_unique<c::HbmMemory>(cfg, "cm_hbm");
     std::vector<int> ports = c::RowFetcher::add_lanes(*cmem_, "lane", s_.lanes, kBeatBytes);
-    fetch_ = std::make_unique<c::RowFetcher>("fetcher", *cmem_, ports, static_cast<std::size_t>(s_.buf_rows), s_.max_out);
+    fetch_ = std::make_unique<c::RowFetcher>("fetcher", *cmem_, ports, static_cast<std::size_t>(s_.buf_rows), s_.max_out,
+                                             c::RowFetcher::live_list_lanes(s_.lanes, kBeatBytes / 4, s_.p_sel));
     rlog_.clear();
     clog_.clear();
     log_checked_ = 0;

@@ -50,8 +50,8 @@ struct Accelerator::Units {
         // the key and value fetchers share the memory lanes: one head job's
         // key and value passes never overlap
         lanes(RowFetcher::add_lanes(hbm, "lane", p.hbm.channels, beat_bytes(p))),
-        key_fetcher("key_fetcher", hbm, lanes, key_rows(p), p.hbm.max_outstanding),
-        value_fetcher("value_fetcher", hbm, lanes, value_rows(p), p.hbm.max_outstanding),
+        key_fetcher("key_fetcher", hbm, lanes, key_rows(p), p.hbm.max_outstanding, list_lanes(p)),
+        value_fetcher("value_fetcher", hbm, lanes, value_rows(p), p.hbm.max_outstanding, list_lanes(p)),
         qk_unit("qk_unit", p.qk_multipliers, static_cast<Cycle>(p.qk_adder_tree_latency), Cfg::max_context + 1,
                 Cfg::max_head_dim),
         pv_unit("pv_unit", p.pv_multipliers, static_cast<Cycle>(p.qk_adder_tree_latency), Cfg::max_context + 1,
@@ -76,6 +76,11 @@ struct Accelerator::Units {
   /// Read data width of every memory port: one transaction per beat (the
   /// release's 32-byte transactions on a 256-bit AXI bus).
   static std::uint32_t beat_bytes(const AccelParams& p) { return static_cast<std::uint32_t>(p.hbm.transaction_bytes); }
+  /// The lanes that fetch a live list (the RTL's live-id banks, units.h).
+  static int list_lanes(const AccelParams& p) {
+    return RowFetcher::live_list_lanes(p.hbm.channels, p.hbm.transaction_bytes / static_cast<int>(kLiveIdBytes),
+                                       p.topk_parallelism);
+  }
   static std::size_t key_rows(const AccelParams& p) {
     const auto row = static_cast<std::int64_t>(Cfg::max_head_dim) * (Cfg::k_msb_bits + Cfg::k_lsb_bits) / 8;
     return static_cast<std::size_t>(std::max<std::int64_t>(1, p.key_sram_bytes / row));

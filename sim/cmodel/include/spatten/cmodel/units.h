@@ -45,6 +45,7 @@
 #include <functional>
 #include <limits>
 #include <optional>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -108,9 +109,9 @@ struct RequestSlot {
 //  4. lanes in index order whose slot is empty get a request, if the lane has
 //     fewer than `max_outstanding` requests in its slot or awaiting a
 //     response: its own next live-list chunk while it has any left
-//     (transaction-sized; chunks j, j + lanes, j + 2 lanes, ... on lane j, as
-//     rows are: the RTL's live-id memory is banked by position so that each
-//     bank is written by one lane), else its next request: the next plane of
+//     (transaction-sized; chunks j, j + F, j + 2 F, ... on lane j < F, F =
+//     live_list_lanes: the RTL's live-id memory is banked by position so that
+//     each bank is written by one lane), else its next request: the next plane of
 //     its row i (rows j, j + lanes, j + 2 lanes, ... on lane j; a row's
 //     planes in order on the same lane), a new row i only once its id is
 //     known and its buffer slot is free (i - rows popped by the consumer
@@ -125,9 +126,24 @@ class RowFetcher final : public Component {
     return ports;
   }
 
+  /// The lanes that fetch the live list (chunk c on lane c mod F), for `lanes`
+  /// lanes, chunks of `chunk_ids` ids and groups of `group` positions (the
+  /// top-k engine's parallelism). The RTL (hw/rtl/row_fetcher.sv, the same
+  /// formula) banks the live ids by position mod LB, LB a multiple of lanes
+  /// and chunk_ids of at least `group` (each lane then looks up its own
+  /// banks, a group reads one id a bank); chunk c fills the chunk_ids banks of
+  /// class c mod LB / chunk_ids, and each class must come on one lane.
+  static int live_list_lanes(int lanes, int chunk_ids, int group) {
+    const int l0 = std::lcm(lanes, chunk_ids);
+    const int banks = l0 >= group ? l0 : chunk_ids * lanes * ((group + chunk_ids * lanes - 1) / (chunk_ids * lanes));
+    return std::min(lanes, banks / chunk_ids);
+  }
+
+  /// list_lanes: F above (0: every lane, as without banked live ids).
   RowFetcher(std::string name, HbmMemory& mem, std::vector<int> ports, std::size_t buffer_rows,
-             int max_outstanding = 1 << 30)
+             int max_outstanding = 1 << 30, int list_lanes = 0)
       : Component(std::move(name)), mem_(mem), ports_(std::move(ports)), lanes_(ports_.size()),
+        list_lanes_(list_lanes > 0 ? std::min(static_cast<std::size_t>(list_lanes), lanes_) : lanes_),
         rows_(buffer_rows + 1, 1, this->name() + ".rows"), buffer_rows_(buffer_rows),
         max_outstanding_(static_cast<std::size_t>(std::max(1, max_outstanding))) {}
   /// The historical form: its own `lanes` ports with unlimited read width.
@@ -164,7 +180,7 @@ class RowFetcher final : public Component {
     lane_.assign(lanes_, Lane{});
     for (std::size_t j = 0; j < lanes_; ++j) {
       lane_[j].next_row = static_cast<int>(j);
-      lane_[j].next_chunk = static_cast<int>(j);
+      lane_[j].next_chunk = j < list_lanes_ ? static_cast<int>(j) : chunks_total_;  // (none)
     }
     active_ = count > 0;
   }
@@ -218,7 +234,7 @@ class RowFetcher final : public Component {
         const std::uint64_t off = static_cast<std::uint64_t>(l.next_chunk) * tb;
         l.slot.fill(now, MemRequest{live_addr_ + off, static_cast<std::uint32_t>(tb), DramKind::kMeta, false, 0});
         l.waiting.push_back(Outstanding{-1, l.next_chunk});
-        l.next_chunk += static_cast<int>(lanes_);
+        l.next_chunk += static_cast<int>(list_lanes_);
         did = true;
         continue;
       }
@@ -271,7 +287,7 @@ class RowFetcher final : public Component {
     std::deque<Outstanding> waiting;  ///< in the slot or awaiting the response, in request order
     int next_row = 0;                 ///< the lane's next fetch index (lane, lane + lanes, ...)
     int next_plane = 0;               ///< its next plane
-    int next_chunk = 0;               ///< its next live-list chunk (lane, lane + lanes, ...)
+    int next_chunk = 0;               ///< its next live-list chunk (lane, lane + F, ...)
   };
 
   int ids_per_chunk() const { return mem_.config().transaction_bytes / static_cast<int>(kLiveIdBytes); }
@@ -290,6 +306,7 @@ class RowFetcher final : public Component {
   HbmMemory& mem_;
   std::vector<int> ports_;
   std::size_t lanes_;
+  std::size_t list_lanes_;  ///< F: lanes 0 .. F-1 fetch the live list
   Fifo<int> rows_;
   std::size_t buffer_rows_;
   std::size_t max_outstanding_;
