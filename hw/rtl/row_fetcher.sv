@@ -160,6 +160,7 @@ module row_fetcher #(
   localparam int LCL = LB / 8;
   localparam int LF = LCL < LANES ? LCL : LANES;
   localparam int LPL = LB / LANES;                         // a lane's banks
+  localparam int GS = LB % P_SEL == 0 ? P_SEL : 1;         // a group's first bank is a multiple of GS
   localparam int LSW = LPL > 1 ? $clog2(LPL) : 1;
   localparam logic [IW-1:0] LANES_IW = IW'(LANES);
   localparam logic [IW-1:0] LPL_IW = IW'(LPL);
@@ -178,6 +179,7 @@ module row_fetcher #(
   localparam int SBD = (N_MAX + SB - 1) / SB;              // entries per bank
   localparam int SBW = SB > 1 ? $clog2(SB) : 1;            // bank number
   localparam int SAW = SBD > 1 ? $clog2(SBD) : 1;          // bank address
+  localparam int SSW = SB / LANES > 1 ? $clog2(SB / LANES) : 1;   // a lane's bank among its own
   localparam logic [IW-1:0] SB_IW = IW'(SB);
 
   // the slot LANES rows after slot s: (s + LANES) mod BUF_ROWS
@@ -344,20 +346,22 @@ module row_fetcher #(
       end
     end
   end
-  // reads: lane j's next row is in bank lane_sbank[j], one of the banks b
-  // with b mod LANES = j; the consumer's first index is in bank cons_sbank, the
-  // following ones in the next banks (wrapping to bank 0 one address on)
-  logic [SBW-1:0] lane_sbank [LANES];
+  // reads: lane j's next row is in bank j + LANES * lane_ssub[j], one of the
+  // banks b with b mod LANES = j (a selection among those alone: an index over
+  // all SB banks would be an SB-to-1 multiplexer per lane in synthesis); the
+  // consumer's first index is in bank cons_sbank, the following ones in the
+  // next banks (wrapping to bank 0 one address on)
+  logic [SSW-1:0] lane_ssub [LANES];
   logic [SAW-1:0] lane_saddr [LANES];
   logic [SBW-1:0] cons_sbank;
   logic [SEW-1:0] sel_lane_rd [SB];     // bank b at lane (b mod LANES)'s address (id, position)
   logic [IW-1:0]  sel_cons_rd [SB];     // bank b at the consumer's index in it (position)
   always_comb begin
     for (int j = 0; j < LANES; j++) begin
-      lane_sbank[j] = '0;
+      lane_ssub[j] = '0;
       lane_saddr[j] = '0;
       if (use_sel) begin   // (used only then)
-        lane_sbank[j] = SBW'(c_lane_row[j] % LW'(SB_IW));
+        lane_ssub[j] = SSW'(c_lane_row[j] / LW'(unsigned'(LANES)) % LW'(unsigned'(SB / LANES)));
         lane_saddr[j] = SAW'(c_lane_row[j] / LW'(SB_IW));
       end
     end
@@ -383,7 +387,7 @@ module row_fetcher #(
 
   // ------------------------------------------------ live-id banks
   // Bank b (g_live_bank[b]) holds the ids of positions b, b + LB, ... at
-  // address position / LB. Writes: chunk c's beat (on lane c mod LANES, the
+  // address position / LB. Writes: chunk c's beat (on lane c mod LF, the
   // head of its queue) writes word w into bank 8 (c mod LCL) + w at address
   // c / LCL. Reads: lane (b mod LANES)'s row position (a key pass, or a value
   // pass over every position), and the group's position in this bank.
@@ -455,9 +459,10 @@ module row_fetcher #(
       lane_room[j] = c_active && q_cnt[j] < MAX_OUT_OW;
       if (lane_room[j] && !c_ids_only && c_lane_row[j] < LW'(c_count) &&
           (c_lane_plane[j] || (IW'(c_lane_row[j]) - c_consumed) < IW'(unsigned'(BUF_ROWS)))) begin
-        pos = use_sel ? IW'(sel_lane_rd[lane_sbank[j]]) : IW'(c_lane_row[j]);
+        pos = use_sel ? IW'(sel_lane_rd[j + LANES * int'(lane_ssub[j])]) : IW'(c_lane_row[j]);
         if (ids_all || pos < ids_ready) begin
-          tok = use_sel ? sel_lane_rd[lane_sbank[j]][IW +: 32] : live_lane_rd[j + LANES * int'(live_lane_sub[j])];
+          tok = use_sel ? sel_lane_rd[j + LANES * int'(lane_ssub[j])][IW +: 32]
+                        : live_lane_rd[j + LANES * int'(live_lane_sub[j])];
           base = c_lane_plane[j] ? plane_base1 : plane_base0;
           row_ok[j] = 1'b1;
           row_addr[j*64 +: 64] = base + (64'(tok) << row_shift);
@@ -512,11 +517,15 @@ module row_fetcher #(
   assign busy = active;
   wire ids_end = c_active && c_ids_only && chunks_in_order == c_chunks_total;
   assign ids_done = ids_end;
-  // a group's P_SEL ids: one entry of each of P_SEL banks
+  // a group's P_SEL ids: one entry of each of P_SEL banks. A group starts
+  // at a multiple of P_SEL, so its first bank is a multiple of GS (P_SEL when
+  // that divides LB): id l comes from one of LB / GS banks, not any of LB.
   always_comb begin
+    logic [31:0] rot;
+    rot = 32'(grp_bank) / unsigned'(GS);
     for (int l = 0; l < P_SEL; l++) begin
       ids_rd[l*32 +: 32] = 32'(grp_first) + unsigned'(l) < unsigned'(N_MAX)
-                           ? live_grp_rd[LBW'((32'(grp_bank) + unsigned'(l)) % unsigned'(LB))] : 32'd0;
+                           ? live_grp_rd[LBW'((rot * unsigned'(GS) + unsigned'(l)) % unsigned'(LB))] : 32'd0;
     end
   end
 
