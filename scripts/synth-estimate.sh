@@ -39,7 +39,8 @@
 #   --log-dir DIR       Yosys scripts, logs and stat files, inside the repository;
 #                       default build/synth
 #   --timeout S         per Yosys run, seconds (default 3600)
-#   --jobs N            Yosys runs in parallel (default 1; each takes up to 4 GiB)
+#   --jobs N            Yosys runs in parallel, presets' or a top's modules
+#                       (default 1; each takes up to 4 GiB)
 #   -h, --help          this text
 # Caps given by hand replace the default caps (give all three for the top). When a
 # module is built capped, a cheap full-size inventory pass (no mapping) reports
@@ -119,7 +120,7 @@ export SE_TOPS="$(printf '%s\n' "${tops[@]+"${tops[@]}"}")"
 export SE_PRESETS="$(printf '%s\n' "${presets[@]}")"
 export SE_PARAMS="$(printf '%s\n' "${params[@]+"${params[@]}"}")"
 exec python3 - <<'PY'
-import concurrent.futures, hashlib, json, math, os, re, shutil, subprocess, sys, time
+import concurrent.futures, hashlib, json, math, os, re, shutil, subprocess, sys, threading, time
 from importlib import metadata
 
 # Units and their parameters: expressions over the constants of the preset's
@@ -604,8 +605,16 @@ def summarize(mems):
     return s
 
 # ------------------------------------------------------------------- the runs
+# At most --jobs Yosys processes at once, whether they are presets' runs or
+# one top's modules (--hierarchical runs those in a pool of its own).
+yosys_slots = threading.BoundedSemaphore(jobs)
+
 def yosys(script, log, run_info, tmp):
     """One Yosys run: (error or None, seconds, peak RSS MB, console)."""
+    with yosys_slots:
+        return yosys_unlimited(script, log, run_info, tmp)
+
+def yosys_unlimited(script, log, run_info, tmp):
     for f in (log, run_info):
         if os.path.exists(f):
             os.remove(f)
@@ -689,8 +698,9 @@ def synth_modules(preset, top, base):
     mdir = base + ".modules"
     shutil.rmtree(mdir, ignore_errors=True)
     os.makedirs(mdir)
-    total_cells, mems, entries, errors = {}, [], {}, []
-    for i, mod in enumerate(order):
+    def synth_one(i):
+        """One module's Yosys run; (label, entry, own cells or None, memories)."""
+        mod = order[i]
         path = instance_path(mod, top)
         label = path or top
         mb = os.path.join(mdir, f"{i:02d}_{mod.split('$', 1)[0]}")
@@ -711,11 +721,9 @@ def synth_modules(preset, top, base):
             err = "yosys did not write the statistics"
         if err:
             e["error"] = err
-            errors.append(f"module {label}: {err}")
             print(f"synth-estimate: {preset} {top}: module {label}: {err}; log {show(mb + '.log')}:\n"
                   + tail(mb + ".log", 15), file=sys.stderr, flush=True)
-            entries[label] = e
-            continue
+            return label, e, None, []
         stat = json.load(open(mb + ".stat.json"))
         own = next((v for k, v in stat.get("modules", {}).items() if k.lstrip("\\") == mod), None)
         own = (own if own is not None else stat["design"]).get("num_cells_by_type", {})
@@ -724,16 +732,28 @@ def synth_modules(preset, top, base):
         e.update(counts)
         if other:
             e["other_cells"] = other
-        for t, n in own.items():
-            total_cells[t] = total_cells.get(t, 0) + n * instances[mod]
+        module_mems = []
         if os.path.exists(mb + ".mem.il"):
             for x in mapped_memories(mb + ".mem.il", mb + ".log", mod):
                 x["name"] = f"{path}.{x['name']}" if path else x["name"]
-                mems += [x] * instances[mod]
-        entries[label] = e
+                module_mems += [x] * instances[mod]
         print(f"synth-estimate: {preset} {top}: module {label}: {counts['lut']} LUT, {counts['ff']} FF, "
               f"{counts['dsp']} DSP, {counts['bram36']} BRAM36, {counts['uram']} URAM "
               f"({secs} s, peak {rss} MB)", flush=True)
+        return label, e, own, module_mems
+    # --jobs modules at a time: each run is one independent Yosys process.
+    # Sums and the JSON follow the hierarchy's order, whatever order they finish in.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = list(pool.map(synth_one, range(len(order))))
+    total_cells, mems, entries, errors = {}, [], {}, []
+    for i, (label, e, own, module_mems) in enumerate(results):
+        entries[label] = e
+        if own is None:
+            errors.append(f"module {label}: {e['error']}")
+            continue
+        for t, n in own.items():
+            total_cells[t] = total_cells.get(t, 0) + n * instances[order[i]]
+        mems += module_mems
     mems.sort(key=lambda x: (-x["bits"], x["name"]))
     return ("; ".join(errors) or None), total_cells, mems, entries
 

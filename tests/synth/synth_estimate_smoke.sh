@@ -3,7 +3,7 @@
 #   1. bad input (unknown preset, unknown option, bad number) exits 2 with a message;
 #   2. one small unit (qk_unit with 8 multipliers and head dimension 8, preset
 #      alveo-u55c) synthesizes with nonzero LUT, FF and DSP counts;
-#   3. the same unit module by module (--hierarchical: qk_unit and its
+#   3. the same unit module by module (--hierarchical --jobs 2: qk_unit and its
 #      mac_array, each alone) sums its modules' cells and keeps the flat
 #      run's DSP count (the multipliers do not depend on flattening);
 #   4. the kernel top spatten_attention (spatten-1-8, full size) parses with
@@ -39,7 +39,7 @@ expect_2 "--hierarchical synthesizes; it contradicts --parse-only" --hierarchica
 "$script" --top qk_unit --preset alveo-u55c \
   --param M=8 --param D=8 --param LATENCY=4 --timeout 150 \
   --out "$work/estimate.json" --log-dir "$work"
-"$script" --top qk_unit --preset alveo-u55c --hierarchical \
+"$script" --top qk_unit --preset alveo-u55c --hierarchical --jobs 2 \
   --param M=8 --param D=8 --param LATENCY=4 --timeout 150 \
   --out "$work/hier.json" --log-dir "$work/hier"
 "$script" --top spatten_attention --preset spatten-1-8 --parse-only --timeout 360 \
