@@ -7,7 +7,9 @@
 //   A row is D words b (a key or value row, signed B_BITS) with its A operand:
 //   A_WORDS = D: one word per row word (the query, from a register of the
 //   unit: A_HOLD = 0 reads it live in every chunk); A_WORDS = 1: one word for
-//   the whole row (a probability, A_HOLD = 1 holds it with the row). A is
+//   the whole row (a probability, A_HOLD = 1 holds it with the row). With
+//   A_SHARED every lane takes the A words of a_in[0] (the query, the same for
+//   every row), else lane r those of a_in[r]. A is
 //   signed when A_SIGNED, else unsigned. Product word p of lane r is
 //   a * b mod 2^PROD_BITS (exact when PROD_BITS holds it); words d >= head_dim
 //   of b are taken as 0 (whatever the bus carries there), so their products
@@ -38,6 +40,7 @@ module mac_array #(
   parameter int A_BITS = 12,       // A word
   parameter bit A_SIGNED = 1'b1,   // A words are signed, else unsigned
   parameter bit A_HOLD = 1'b0,     // hold A with the row (else read it live in every chunk)
+  parameter bit A_SHARED = 1'b0,   // one set of A words for every lane (a_in[0]), else a set per lane
   parameter int B_BITS = 12,       // signed row word
   parameter int PROD_BITS = 24,    // product word (> A_BITS and > B_BITS)
   parameter int ROWS = (M >= D) ? M / D : 1,  // lanes; must keep this value
@@ -49,7 +52,7 @@ module mac_array #(
   input  logic                                  rst_n,
   input  logic [HD_BITS-1:0]                    head_dim,    // words of a row in use, 1 .. D
   input  logic [ROWS-1:0]                       take,        // a row is taken on lane r this cycle
-  input  logic [ROWS-1:0][A_WORDS-1:0][A_BITS-1:0] a_in,
+  input  logic [(A_SHARED ? 1 : ROWS)-1:0][A_WORDS-1:0][A_BITS-1:0] a_in,
   input  logic [ROWS-1:0][D-1:0][B_BITS-1:0]    b_in,
   output logic                                  busy_next,   // later chunks of a row next cycle
   output logic [ROWS-1:0][P-1:0][PROD_BITS-1:0] prod,
@@ -84,10 +87,12 @@ module mac_array #(
   // A lane's products load only when it multiplies (the consumers read prod
   // under prod_v): the multipliers' output registers get a clock enable, and a
   // simulator skips idle lanes.
-  function automatic logic [PROD_BITS-1:0] mul(input logic [A_BITS-1:0] a, input logic [B_BITS-1:0] b);
-    mul = $unsigned($signed({{(PROD_BITS - A_BITS){A_SIGNED & a[A_BITS-1]}}, a})
-                    * $signed({{(PROD_BITS - B_BITS){b[B_BITS-1]}}, b}));
-  endfunction
+  // A product is a * b mod 2^PROD_BITS, both operands extended to PROD_BITS
+  // (A by its sign when A_SIGNED, else by zeros; B by its sign). It is written
+  // out at each multiplier rather than as a function: Verilator keeps a
+  // function's arguments and result as model variables, stored and reloaded
+  // for each of the 512 products of a u55c row (about a quarter of the
+  // array's simulation code).
   logic [ROWS-1:0] op_valid;         // a chunk is multiplied this cycle
   logic [CW-1:0] op_chunk;           // which chunk
   logic op_last;                     // the last chunk of its row
@@ -99,7 +104,9 @@ module mac_array #(
       for (int r = 0; r < ROWS; r++) begin
         if (take[r]) begin
           for (int p = 0; p < P; p++) begin
-            prod[r][p] <= mul(a_in[r][(A_WORDS == 1) ? 0 : p], word_on[p] ? b_in[r][p] : B_BITS'(0));
+            prod[r][p] <= $unsigned(PROD_BITS'($signed({A_SIGNED & a_in[A_SHARED ? 0 : r][(A_WORDS == 1) ? 0 : p][A_BITS-1],
+                                                         a_in[A_SHARED ? 0 : r][(A_WORDS == 1) ? 0 : p]}))
+                                    * PROD_BITS'($signed(word_on[p] ? b_in[r][p] : B_BITS'(0))));
           end
         end
       end
@@ -187,7 +194,10 @@ module mac_array #(
     end
     always_ff @(posedge clk) begin
       if (op_valid[0]) begin
-        for (int p = 0; p < M; p++) prod[0][p] <= mul(a_op[p*A_BITS +: A_BITS], b_op[p*B_BITS +: B_BITS]);
+        for (int p = 0; p < M; p++) begin
+          prod[0][p] <= $unsigned(PROD_BITS'($signed({A_SIGNED & a_op[p*A_BITS + A_BITS-1], a_op[p*A_BITS +: A_BITS]}))
+                                  * PROD_BITS'($signed(b_op[p*B_BITS +: B_BITS])));
+        end
       end
     end
     assign op_valid = take | {ROWS{active}};

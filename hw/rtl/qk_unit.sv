@@ -141,11 +141,6 @@ module qk_unit #(
     else ready_r <= !busy_next;
   end
 
-  logic [ROWS-1:0][D-1:0][Q_BITS-1:0] q_lanes;  // every lane multiplies by the query
-  always_comb begin
-    for (int r = 0; r < ROWS; r++) q_lanes[r] = q_r;
-  end
-
   // ---- stage 1: products (mac_array) -----------------------------------------
   logic [ROWS-1:0][P-1:0][PROD_BITS-1:0] prod_r;
   logic [ROWS-1:0] prod_v;
@@ -154,9 +149,9 @@ module qk_unit #(
   logic [ROWS-1:0][POS_BITS-1:0] prod_pos;
   mac_array #(
     .M(M), .D(D), .A_WORDS(D), .A_BITS(Q_BITS), .A_SIGNED(1'b1), .A_HOLD(1'b0),
-    .B_BITS(K_BITS), .PROD_BITS(PROD_BITS)
+    .A_SHARED(1'b1), .B_BITS(K_BITS), .PROD_BITS(PROD_BITS)
   ) u_mac (
-    .clk(clk), .rst_n(rst_n), .head_dim(hd_r), .take(take), .a_in(q_lanes), .b_in(in_key),
+    .clk(clk), .rst_n(rst_n), .head_dim(hd_r), .take(take), .a_in(q_r), .b_in(in_key),
     .busy_next(busy_next), .prod(prod_r), .prod_v(prod_v), .prod_chunk(prod_chunk), .prod_last(prod_last)
   );
   assign prod_first = prod_chunk == '0;
