@@ -47,6 +47,11 @@ int AxiMemory::add_master(const std::string& name, bool can_write) {
   m.can_write = can_write;
   m.port = port;
   masters_.push_back(std::move(m));
+  for (Master& x : masters_) {  // add_port may have moved every port
+    x.req = &hbm_.requests(x.port);
+    x.resp = &hbm_.responses(x.port);
+    x.beat = &hbm_.beat(x.port);
+  }
   return static_cast<int>(masters_.size()) - 1;
 }
 
@@ -160,6 +165,9 @@ void AxiMemory::tick(c::Cycle now) {
     throw AxiError("AxiMemory: tick(" + std::to_string(now) + ") after tick(" + std::to_string(now_) +
                    "): cycles must be consecutive (the R channel is driven from every cycle's beat); expected cycle " +
                    std::to_string(now_ + 1));
+  if (hbm_.ports() != masters())
+    throw std::logic_error("AxiMemory: hbm() has " + std::to_string(hbm_.ports()) + " ports for " +
+                           std::to_string(masters()) + " masters: add ports only through add_master");
   hbm_.tick(now);
   now_ = now;
   ticked_ = true;
@@ -206,11 +214,12 @@ void AxiMemory::read_beat(Master& m, std::uint64_t address, std::uint8_t* out) {
 }
 
 void AxiMemory::drive_master(int master, Master& m, AxiSignals& s) {
-  const bool can = hbm_.requests(m.port).can_push(now_);
+  const bool can = m.req->can_push(now_);
+  m.can_push = can;
   s.arready = can;
   s.awready = m.can_write && can;
   s.wready = m.can_write;
-  const c::HbmMemory::Beat& b = hbm_.beat(m.port);
+  const c::HbmMemory::Beat& b = *m.beat;
   s.rvalid = b.valid && !b.write;
   s.rlast = s.rvalid && b.last;
   s.rresp = kAxiRespOkay;
@@ -305,7 +314,7 @@ void AxiMemory::accept(int master, bool write, std::uint64_t addr, std::uint8_t 
          "an end at or below " + hex((addr / kPageBytes + 1) * kPageBytes), "an end at " + hex(addr + bytes));
   const Region& r = classify(master, addr, bytes, write);
   const std::uint64_t tag = next_tag_++;
-  hbm_.requests(m.port).push(now_, c::MemRequest{addr, bytes, r.kind, write, tag});
+  m.req->push(now_, c::MemRequest{addr, bytes, r.kind, write, tag});
   m.streaming.push_back(Outstanding{tag, write, addr, write ? 1u : static_cast<std::uint32_t>(len) + 1, 0});
   if (write) {
     WriteData w{tag, addr, static_cast<std::uint32_t>(len) + 1, 0};
@@ -333,7 +342,7 @@ void AxiMemory::sample_master(int master, Master& m, const AxiSignals& s) {
   if (m.driven != now_) fail(master, "sample() without drive() in this cycle");
   if (m.sampled == now_) fail(master, "sample() called twice in one cycle");
   m.sampled = now_;
-  const bool can = hbm_.requests(m.port).can_push(now_);
+  const bool can = m.can_push;  // drive() in this cycle; nothing pushes or pops the port in between
   if (!m.can_write) {
     if (s.awvalid) fail(master, "awvalid on a read-only master", "awvalid=0", "awvalid=1");
     if (s.wvalid) fail(master, "wvalid on a read-only master", "wvalid=0", "wvalid=1");
@@ -367,7 +376,7 @@ void AxiMemory::sample_master(int master, Master& m, const AxiSignals& s) {
     }
   }
   // R / B beats driven this cycle
-  const c::HbmMemory::Beat& b = hbm_.beat(m.port);
+  const c::HbmMemory::Beat& b = *m.beat;
   if (b.valid) {
     Outstanding& o = m.streaming.front();  // drive() checked it matches
     if (!b.write) {
@@ -390,7 +399,7 @@ void AxiMemory::sample_master(int master, Master& m, const AxiSignals& s) {
     }
   }
   // the requester side of the response FIFO
-  c::Fifo<c::MemResponse>& resp = hbm_.responses(m.port);
+  c::Fifo<c::MemResponse>& resp = *m.resp;
   if (resp.can_pop(now_)) {
     const c::MemResponse r = resp.pop(now_);
     if (m.delivered.empty() || m.delivered.front().tag != r.tag)

@@ -219,6 +219,13 @@ class AxiMemory {
     std::deque<WriteData> w_pending;     ///< writes awaiting W beats, in AW order
     std::deque<EarlyBeat> w_early;
     AddrWait ar_wait, aw_wait;
+    // the HbmMemory port's FIFOs and beat, resolved once (re-resolved by
+    // add_master: adding a port may move them); drive and sample run for
+    // every master in every cycle
+    cmodel::Fifo<cmodel::MemRequest>* req = nullptr;
+    cmodel::Fifo<cmodel::MemResponse>* resp = nullptr;
+    const cmodel::HbmMemory::Beat* beat = nullptr;
+    bool can_push = false;                   ///< req->can_push(now) as drive() found it
     cmodel::Cycle driven = cmodel::kNever;   ///< last cycle drive() ran
     cmodel::Cycle sampled = cmodel::kNever;  ///< last cycle sample() ran
     // the backing-store page of this master's last R beat (a lane streams a

@@ -127,6 +127,7 @@ class HbmMemory final : public Component {
     std::uint32_t bytes = 0;    ///< the request's bytes
   };
   const Beat& beat(int port) const { return ports_.at(static_cast<std::size_t>(port)).beat_now; }
+  int ports() const { return static_cast<int>(ports_.size()); }
   Fifo<MemRequest>& requests(int port) { return ports_.at(static_cast<std::size_t>(port)).req; }
   Fifo<MemResponse>& responses(int port) { return ports_.at(static_cast<std::size_t>(port)).resp; }
 
