@@ -166,8 +166,8 @@ void AxiMemory::tick(c::Cycle now) {
                    "): cycles must be consecutive (the R channel is driven from every cycle's beat); expected cycle " +
                    std::to_string(now_ + 1));
   if (hbm_.ports() != masters())
-    throw std::logic_error("AxiMemory: hbm() has " + std::to_string(hbm_.ports()) + " ports for " +
-                           std::to_string(masters()) + " masters: add ports only through add_master");
+    throw AxiError("AxiMemory: hbm() has " + std::to_string(hbm_.ports()) + " ports for " + std::to_string(masters()) +
+                   " masters: add ports only through add_master");
   hbm_.tick(now);
   now_ = now;
   ticked_ = true;

@@ -16,7 +16,8 @@
 // AR/R only.
 //
 // Cycle protocol. For cycle `now` the harness calls, in this order:
-//  1. tick(now): the memory's cycle (HbmMemory::tick); cycles are consecutive.
+//  1. tick(now): the memory's cycle (HbmMemory::tick); cycles are consecutive,
+//     and every port of hbm() is a master's (add ports through add_master).
 //  2. drive(m, s) for every master: the slave outputs of cycle `now`
 //       arready = requests(port).can_push(now) (registered ready: it does not
 //                 depend on arvalid); awready the same for the ctrl master

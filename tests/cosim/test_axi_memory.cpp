@@ -837,4 +837,7 @@ TEST(AxiMemoryErrors, MisuseOfTheCycleProtocol) {
   cs::AxiMemory fresh(Mini::cfg());
   fresh.add_master("lane0", false);
   expect_has(error_of([&] { fresh.drive_all(one); }), {"drive_all() before the first tick()"});
+  // a port added behind the responder's back (its masters keep their ports' addresses)
+  fresh.hbm().add_port("stray");
+  expect_has(error_of([&] { fresh.tick(0); }), {"hbm() has 2 ports for 1 masters", "only through add_master"});
 }
