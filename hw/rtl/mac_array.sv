@@ -91,7 +91,7 @@ module mac_array #(
   // (A by its sign when A_SIGNED, else by zeros; B by its sign). It is written
   // out at each multiplier rather than as a function: Verilator keeps a
   // function's arguments and result as model variables, stored and reloaded
-  // for each of the 512 products of a u55c row (about a quarter of the
+  // for each product (512 a cycle in a u55c unit: about a quarter of the
   // array's simulation code).
   logic [ROWS-1:0] op_valid;         // a chunk is multiplied this cycle
   logic [CW-1:0] op_chunk;           // which chunk
