@@ -1,6 +1,7 @@
 #include "axi_memory.h"
 
 #include <algorithm>
+#include <cstring>
 #include <sstream>
 #include <utility>
 
@@ -138,9 +139,15 @@ void AxiMemory::add_region(std::uint64_t base, std::uint64_t bytes, c::DramKind 
   regions_.emplace(base, Region{base, bytes, kind, name});
 }
 
-const AxiMemory::Region& AxiMemory::classify(int master, std::uint64_t address, std::uint32_t bytes,
+const AxiMemory::Region& AxiMemory::classify(int master, Master& m, std::uint64_t address, std::uint32_t bytes,
                                              bool write) const {
-  // every accepted request comes here: the message is built only on failure
+  // every accepted request comes here: the master's last two regions first,
+  // the message built only on failure
+  for (const Region* r : m.last_regions) {
+    if (r == nullptr) break;
+    const std::uint64_t off = address - r->base;  // (wraps to a huge value below base)
+    if (off < r->bytes && bytes <= r->bytes - off) return *r;
+  }
   auto what = [&] {
     return std::string("AXI ") + (write ? "write" : "read") + " of " + std::to_string(bytes) + " bytes at " +
            hex(address);
@@ -150,7 +157,10 @@ const AxiMemory::Region& AxiMemory::classify(int master, std::uint64_t address, 
     const Region& r = std::prev(it)->second;
     const std::uint64_t off = address - r.base;
     if (off < r.bytes) {
-      if (bytes <= r.bytes - off) return r;
+      if (bytes <= r.bytes - off) {
+        m.last_regions = {&r, m.last_regions[0]};  // map nodes do not move while the memory lives
+        return r;
+      }
       fail(master, what() + " runs past the end of buffer '" + r.name + "' " + range(r.base, r.bytes),
            "a range inside one buffer", range(address, bytes));
     }
@@ -210,7 +220,12 @@ void AxiMemory::read_beat(Master& m, std::uint64_t address, std::uint8_t* out) {
     m.r_page_no = page_no;
     m.r_page = it->second.get();  // pages are never freed or moved while the memory lives
   }
-  std::copy_n(m.r_page->begin() + static_cast<std::ptrdiff_t>(off), beat_bytes_, out);
+  const std::uint8_t* src = m.r_page->data() + off;
+  if (beat_bytes_ == kAxiDataBytes) {
+    std::memcpy(out, src, kAxiDataBytes);  // the kernel's width: a fixed-size copy, inlined
+  } else {
+    std::copy_n(src, beat_bytes_, out);
+  }
 }
 
 void AxiMemory::drive_master(int master, Master& m, AxiSignals& s) {
@@ -237,7 +252,8 @@ void AxiMemory::drive_master(int master, Master& m, AxiSignals& s) {
                                std::to_string(o.beats));
       read_beat(m, b.address + static_cast<std::uint64_t>(b.index) * beat_bytes_, s.rdata.data());
     } else {
-      for (const WriteData& w : m.w_pending) {
+      for (std::size_t i = 0; i < m.w_pending.size(); ++i) {
+        const WriteData& w = m.w_pending[i];
         if (w.tag == b.tag)
           fail(master, "B response of the write of " + std::to_string(w.beats) + " beats at " + hex(w.address) +
                            " is due before all its W beats arrived (the memory model does not wait for write data)",
@@ -292,10 +308,9 @@ void AxiMemory::write_beat(int master, WriteData& w, const std::array<std::uint8
   ++w.received;
 }
 
-void AxiMemory::accept(int master, bool write, std::uint64_t addr, std::uint8_t len, std::uint8_t size,
+void AxiMemory::accept(int master, Master& m, bool write, std::uint64_t addr, std::uint8_t len, std::uint8_t size,
                        std::uint8_t burst) {
-  Master& m = at(master);
-  const std::string ch = write ? "aw" : "ar";
+  const std::string ch = write ? "aw" : "ar";  // (for the messages: fits the small-string buffer)
   const std::uint32_t bytes = (static_cast<std::uint32_t>(len) + 1) * beat_bytes_;
   if (size != beat_size_)
     fail(master, ch + "size of the request at " + hex(addr) + " is not the bus width",
@@ -312,7 +327,7 @@ void AxiMemory::accept(int master, bool write, std::uint64_t addr, std::uint8_t 
          "burst of " + std::to_string(len + 1) + " beats at " + hex(addr) + " crosses a 4 KiB boundary (" +
              hex((addr / kPageBytes + 1) * kPageBytes) + ")",
          "an end at or below " + hex((addr / kPageBytes + 1) * kPageBytes), "an end at " + hex(addr + bytes));
-  const Region& r = classify(master, addr, bytes, write);
+  const Region& r = classify(master, m, addr, bytes, write);
   const std::uint64_t tag = next_tag_++;
   m.req->push(now_, c::MemRequest{addr, bytes, r.kind, write, tag});
   m.streaming.push_back(Outstanding{tag, write, addr, write ? 1u : static_cast<std::uint32_t>(len) + 1, 0});
@@ -356,11 +371,11 @@ void AxiMemory::sample_master(int master, Master& m, const AxiSignals& s) {
   // (no request now and none waiting: nothing to check, the common case)
   if (s.arvalid || m.ar_wait.waiting)
     check_hold(master, "ar", m.ar_wait, s.arvalid, s.araddr, s.arlen, s.arsize, s.arburst, can);
-  if (s.arvalid && can) accept(master, false, s.araddr, s.arlen, s.arsize, s.arburst);
+  if (s.arvalid && can) accept(master, m, false, s.araddr, s.arlen, s.arsize, s.arburst);
   if (m.can_write) {
     if (s.awvalid || m.aw_wait.waiting)
       check_hold(master, "aw", m.aw_wait, s.awvalid, s.awaddr, s.awlen, s.awsize, s.awburst, can);
-    if (s.awvalid && can) accept(master, true, s.awaddr, s.awlen, s.awsize, s.awburst);
+    if (s.awvalid && can) accept(master, m, true, s.awaddr, s.awlen, s.awsize, s.awburst);
   }
   // W (wready is always 1 on a write master)
   if (m.can_write && s.wvalid) {

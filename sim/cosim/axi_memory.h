@@ -56,7 +56,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <span>
@@ -66,6 +65,7 @@
 #include <vector>
 
 #include "spatten/cmodel/hbm_memory.h"
+#include "spatten/cmodel/ring_queue.h"
 
 namespace spatten::cosim {
 
@@ -215,10 +215,12 @@ class AxiMemory {
     std::string name;
     bool can_write;
     int port;
-    std::deque<Outstanding> streaming;   ///< accepted, not all beats driven
-    std::deque<Outstanding> delivered;   ///< all beats driven, response not yet popped
-    std::deque<WriteData> w_pending;     ///< writes awaiting W beats, in AW order
-    std::deque<EarlyBeat> w_early;
+    // (rings, not deques: a whole-kernel co-simulation pushes and pops
+    // several of these in every cycle)
+    cmodel::RingQueue<Outstanding> streaming;   ///< accepted, not all beats driven
+    cmodel::RingQueue<Outstanding> delivered;   ///< all beats driven, response not yet popped
+    cmodel::RingQueue<WriteData> w_pending;     ///< writes awaiting W beats, in AW order
+    cmodel::RingQueue<EarlyBeat> w_early;
     AddrWait ar_wait, aw_wait;
     // the HbmMemory port's FIFOs and beat, resolved once (re-resolved by
     // add_master: adding a port may move them); drive and sample run for
@@ -233,6 +235,10 @@ class AxiMemory {
     // row from one page: one hash lookup per page, not per beat)
     std::uint64_t r_page_no = ~std::uint64_t{0};
     const Page* r_page = nullptr;
+    // the regions of this master's last two requests (a lane's requests go
+    // to one buffer, or to a key's MSB and LSB planes in turn: no map lookup
+    // for most requests)
+    std::array<const Region*, 2> last_regions{};
   };
 
   [[noreturn]] void fail(int master, const std::string& what, const std::string& expected = {},
@@ -244,8 +250,8 @@ class AxiMemory {
   void drive_master(int master, Master& m, AxiSignals& s);
   void sample_master(int master, Master& m, const AxiSignals& s);
   void read_beat(Master& m, std::uint64_t address, std::uint8_t* out);
-  const Region& classify(int master, std::uint64_t address, std::uint32_t bytes, bool write) const;
-  void accept(int master, bool write, std::uint64_t addr, std::uint8_t len, std::uint8_t size, std::uint8_t burst);
+  const Region& classify(int master, Master& m, std::uint64_t address, std::uint32_t bytes, bool write) const;
+  void accept(int master, Master& m, bool write, std::uint64_t addr, std::uint8_t len, std::uint8_t size, std::uint8_t burst);
   void check_hold(int master, const char* ch, AddrWait& w, bool valid, std::uint64_t addr, std::uint8_t len,
                   std::uint8_t size, std::uint8_t burst, bool ready) const;
   void write_beat(int master, WriteData& w, const std::array<std::uint8_t, kAxiDataBytes>& data, std::uint32_t strb,

@@ -722,6 +722,31 @@ TEST(AxiMemoryErrors, RequestOutsideEveryBufferOrAcrossTwo) {
              {"AXI read of 64 bytes at 0x30020 runs past the end of buffer 'q' [0x30000, 0x30040)"});
 }
 
+// A master's last two regions are tried before the region map (a lane
+// alternates between a key's MSB and LSB planes): what a request counts as,
+// and the check that it stays inside one buffer, must not depend on them.
+TEST(AxiMemoryErrors, RecentRegionsStillClassifyAndCheckEveryRequest) {
+  Mini d;
+  d.mem.add_region(0x30000, 0x40, c::DramKind::kQ, "q");
+  d.mem.add_region(0x30040, 0x40, c::DramKind::kV, "v");
+  d.mem.add_region(0x30080, 0x40, c::DramKind::kKLsb, "klsb");
+  const std::uint64_t addrs[] = {0x30000, 0x30040, 0x30020, 0x30060, 0x30080, 0x30000};
+  const c::DramKind kinds[] = {c::DramKind::kQ, c::DramKind::kV, c::DramKind::kQ,
+                               c::DramKind::kV, c::DramKind::kKLsb, c::DramKind::kQ};
+  for (std::uint64_t a : addrs) {
+    d.cycle([a](auto& s) { ar(s[0], a, 1); });
+    for (int i = 0; i < 8; ++i) d.cycle();  // (its response, before the next)
+  }
+  ASSERT_EQ(d.mem.request_log().size(), std::size(addrs));
+  for (std::size_t i = 0; i < std::size(addrs); ++i) {
+    EXPECT_EQ(d.mem.request_log()[i].address, addrs[i]) << i;
+    EXPECT_EQ(d.mem.request_log()[i].kind, kinds[i]) << i;
+  }
+  // q and k are the recent ones now: a read from inside q across into v is still refused
+  expect_has(error_of([&] { d.cycle([](auto& s) { ar(s[0], 0x30020, 2); }); }),
+             {"AXI read of 64 bytes at 0x30020 runs past the end of buffer 'q' [0x30000, 0x30040)"});
+}
+
 TEST(AxiMemoryErrors, MissingWriteBeatsBeforeTheBResponse) {
   Mini b;
   b.cycle([](auto& s) {
