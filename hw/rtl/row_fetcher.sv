@@ -137,7 +137,7 @@ module row_fetcher #(
   input  logic [LANES*BEAT_BYTES*8-1:0] r_data,
   input  logic [LANES-1:0]            r_last,
   output logic [LANES-1:0]            r_ready,
-  // plane beats to the buffer
+  // plane beats to the buffer (slot, plane and beat are meaningful under bw_valid)
   output logic [LANES-1:0]            bw_valid,
   output logic [LANES*SLW-1:0]        bw_slot,
   output logic [LANES-1:0]            bw_plane,
@@ -478,22 +478,17 @@ module row_fetcher #(
   //    eval() of a cycle.
 
   // ------------------------------------------------ R beats
-  // Only bw_valid reads r_valid (the fields are the head's, read under
-  // bw_valid): the part evaluated on every change of the kernel's inputs
-  // stays one AND.
+  // Only bw_valid reads r_valid: the part evaluated on every change of the
+  // kernel's inputs stays one AND. The fields are the queue head's whatever
+  // it holds (the core reads them only under bw_valid): no multiplexer per
+  // field, and a simulator does not test each lane once per field.
   logic [LANES-1:0] head_row;           // the lane's queue head is a plane row
   always_comb begin
-    head_row = '0;
-    bw_slot = '0;
-    bw_plane = '0;
-    bw_beat = '0;
     for (int j = 0; j < LANES; j++) begin
-      if (q_cnt[j] != '0 && !head_e[j][EW-1]) begin
-        head_row[j] = 1'b1;
-        bw_slot[j*SLW +: SLW] = head_e[j][1 +: SLW];
-        bw_plane[j] = head_e[j][0];
-        bw_beat[j*BIW +: BIW] = beat_cnt[j];
-      end
+      head_row[j] = q_cnt[j] != '0 && !head_e[j][EW-1];
+      bw_slot[j*SLW +: SLW] = head_e[j][1 +: SLW];
+      bw_plane[j] = head_e[j][0];
+      bw_beat[j*BIW +: BIW] = beat_cnt[j];
     end
   end
   assign r_ready = '1;

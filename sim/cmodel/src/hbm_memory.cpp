@@ -158,14 +158,29 @@ Activity HbmMemory::tick(Cycle now) {
   // 4. issue: every transaction that fits in this cycle's bus time
   for (std::size_t ci = 0; ci < channels_.size() && queued_total_ > 0; ++ci) {
     Channel& ch = channels_[ci];
-    while (!ch.queue.empty() && ch.bus_bytes < (now + 1) * bpc &&
+    // (bus_bytes < (now + 1) * bpc is bus_cycle <= now, as bus_rem < bpc)
+    while (!ch.queue.empty() && ch.bus_cycle <= now &&
            ch.in_flight.size() < static_cast<std::size_t>(cfg_.max_outstanding)) {
       const Txn t = ch.queue.front();
       ch.queue.pop_front();
       --queued_total_;
-      const std::uint64_t start = std::max(ch.bus_bytes, now * bpc);
-      ch.bus_bytes = start + t.bytes;
-      const Cycle done = (ch.bus_bytes + bpc - 1) / bpc + cfg_.latency_cycles + extra_latency(ci, ch.issued);
+      // start = max(bus_bytes, now * bpc); bus_bytes = start + bytes
+      if (ch.bus_cycle < now) {
+        ch.bus_cycle = now;
+        ch.bus_rem = 0;
+      }
+      ch.bus_rem += t.bytes;
+      if (ch.bus_rem >= bpc) {
+        if (ch.bus_rem < 2 * bpc) {  // a transaction of at most bpc bytes: no division
+          ch.bus_rem -= bpc;
+          ++ch.bus_cycle;
+        } else {
+          ch.bus_cycle += ch.bus_rem / bpc;
+          ch.bus_rem %= bpc;
+        }
+      }
+      // complete at ceil(bus_bytes / bpc) + latency
+      const Cycle done = ch.bus_cycle + (ch.bus_rem != 0 ? 1 : 0) + cfg_.latency_cycles + extra_latency(ci, ch.issued);
       ch.in_flight.push_back(InFlight{done, t.port, t.request_seq});
       ++in_flight_total_;
       ++ch.issued;
@@ -181,8 +196,7 @@ Cycle HbmMemory::next_event(Cycle now) const {
   for (const Channel& ch : channels_) {
     if (!ch.in_flight.empty()) next = std::min(next, std::max(now, ch.in_flight.front().complete_at));
     if (!ch.queue.empty() && ch.in_flight.size() < static_cast<std::size_t>(cfg_.max_outstanding)) {
-      const auto bpc = static_cast<std::uint64_t>(cfg_.bytes_per_cycle);
-      next = std::min(next, std::max(now, ch.bus_bytes / bpc));  // first cycle whose bus time is not used up
+      next = std::min(next, std::max(now, ch.bus_cycle));  // first cycle whose bus time is not used up
     }
   }
   for (const Port& p : ports_) {

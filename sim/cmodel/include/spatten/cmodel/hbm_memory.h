@@ -166,7 +166,12 @@ class HbmMemory final : public Component {
   struct Channel {
     RingQueue<Txn> queue;            ///< waiting to issue, in arrival order
     RingQueue<InFlight> in_flight;   ///< completion order == issue order on one channel
-    std::uint64_t bus_bytes = 0;      ///< byte-granular bus clock
+    // the byte-granular bus clock bus_bytes, kept as bus_cycle * bpc +
+    // bus_rem (0 <= bus_rem < bpc): every issue would otherwise divide by
+    // bytes_per_cycle (47 on alveo-u55c, not a power of two), about 17 times
+    // a cycle in a co-simulation's fetch phase
+    std::uint64_t bus_cycle = 0;
+    std::uint64_t bus_rem = 0;
     std::uint64_t issued = 0;
   };
   struct Pending {
