@@ -38,6 +38,12 @@ struct CosimTotals {
   std::size_t value_pruned_jobs = 0;  ///< of them: head jobs with value_keep < n (the value top-k ran)
   std::size_t decision_jobs = 0;      ///< of them: cascade token decisions
   cmodel::Cycle rtl_cycles = 0;      ///< RTL clock cycles of the calls (ap_start write to interrupt)
+  /// Every clock cycle the RTL model was stepped in rtl_seconds: rtl_cycles
+  /// plus each call's AXI-Lite argument writes before ap_start and its
+  /// interrupt clear, status read and memory drain after (the simulation
+  /// rate is clocked_cycles / rtl_seconds: the time of those cycles is in
+  /// rtl_seconds too)
+  cmodel::Cycle clocked_cycles = 0;
   cmodel::Cycle checked_cycles = 0;  ///< cycles from job 0's start to ap_done, summed (compare() checks them)
   cmodel::Cycle cmodel_cycles = 0;   ///< the cycle model's RunResult::cycles, summed
   double setup_seconds = 0, golden_seconds = 0, cmodel_seconds = 0, rtl_seconds = 0;  ///< wall
@@ -123,6 +129,7 @@ CosimTotals run_cosim(const CosimRunConfig& cfg, std::size_t calls,
     const cmodel::Cycle limit = 4 * cm.run.cycles + 100000;
     t0 = Clock::now();
     const double cpu0 = thread_cpu_seconds();
+    const cmodel::Cycle clock0 = sim->now();
     RtlCall rtl;
     try {
       rtl = sim->run_call(img, jobs, limit, [&](cmodel::Cycle cyc) {
@@ -131,11 +138,13 @@ CosimTotals run_cosim(const CosimRunConfig& cfg, std::size_t calls,
     } catch (const std::exception& e) {
       tot.rtl_seconds += since(t0);
       tot.rtl_cpu_seconds += thread_cpu_seconds() - cpu0;
+      tot.clocked_cycles += sim->now() - clock0;
       mark(std::string("RTL kernel: ") + e.what());
       break;
     }
     tot.rtl_seconds += since(t0);
     tot.rtl_cpu_seconds += thread_cpu_seconds() - cpu0;
+    tot.clocked_cycles += sim->now() - clock0;
     tot.rtl_cycles += rtl.cycles;
     tot.checked_cycles += rtl.done == cmodel::kNever ? 0 : rtl.done;
     for (std::size_t k = 0; k < cmodel::kDramKinds; ++k) tot.rtl_bytes[k] += rtl.bytes[k];

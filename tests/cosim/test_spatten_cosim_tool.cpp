@@ -99,7 +99,13 @@ TEST(SpattenCosimTool, JsonToStdoutParses) {
   EXPECT_EQ(j.at("jobs"), 4);
   EXPECT_EQ(j.at("calls"), 2);
   EXPECT_GT(j.at("rtl_cycles").get<std::uint64_t>(), j.at("checked_cycles").get<std::uint64_t>());
+  // the rate counts the clocked cycles: the kernel's plus each call's AXI-Lite accesses (the
+  // argument writes, at least two cycles each) and drain, in the RTL's wall time
+  EXPECT_GT(j.at("clocked_cycles").get<std::uint64_t>(), j.at("rtl_cycles").get<std::uint64_t>() + 2 * 2 * 14);
   EXPECT_GT(j.at("cycles_per_second").get<double>(), 0.0);
+  EXPECT_NEAR(j.at("cycles_per_second").get<double>(),
+              j.at("clocked_cycles").get<double>() / j.at("wall_seconds").at("rtl").get<double>(),
+              1e-6 * j.at("cycles_per_second").get<double>());
   EXPECT_EQ(j.at("dram_bytes"), j.at("cmodel_dram_bytes"));
   for (const char* k : {"k_msb", "k_lsb", "v", "q", "out", "meta"}) EXPECT_TRUE(j.at("dram_bytes").contains(k)) << k;
   // the summary moves to stderr
