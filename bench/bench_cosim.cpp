@@ -62,11 +62,8 @@ bool run_row(const std::string& preset_name, const Workload& w, std::size_t widt
   co::CosimRunConfig cfg;
   cfg.params = cm::params_from_preset(preset);
   const co::CosimTotals t = co::run_cosim<Model>(cfg, w.calls, w.jobs_of);
-  // rates: every cycle simulated in the RTL's time (CosimTotals::clocked_cycles),
-  // the kernel's and those of each call's AXI-Lite accesses and drain
-  const auto clocked = static_cast<double>(t.clocked_cycles);
-  const double cps = t.rtl_seconds > 0 ? clocked / t.rtl_seconds : 0.0;
-  const double cpu_cps = t.rtl_cpu_seconds > 0 ? clocked / t.rtl_cpu_seconds : 0.0;
+  const double cps = t.cycles_per_second();
+  const double cpu_cps = t.cycles_per_cpu_second();
   const double cm_cps = t.cmodel_seconds > 0 ? static_cast<double>(t.cmodel_cycles) / t.cmodel_seconds : 0.0;
   std::cout << fmt::format(
                    "{:<{}} {:<12} {:>6} {:>11} {:>8.2f} {:>9.2f} {:>11.0f}  {:<7} {:>9.0f} {:>10.2f} {:>8.3f} {:>8.3f} {:>8.3f}  {}\n",

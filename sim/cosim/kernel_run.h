@@ -55,6 +55,13 @@ struct CosimTotals {
   std::size_t divergent_first_job = 0;  ///< index (over the run) of that call's job 0
   std::size_t divergent_jobs = 0;       ///< jobs of that call
   bool agree() const { return divergence.empty(); }
+  /// The simulation rate: clocked cycles per wall-second (per CPU-second) of the RTL runs.
+  double cycles_per_second() const {
+    return rtl_seconds > 0 ? static_cast<double>(clocked_cycles) / rtl_seconds : 0.0;
+  }
+  double cycles_per_cpu_second() const {
+    return rtl_cpu_seconds > 0 ? static_cast<double>(clocked_cycles) / rtl_cpu_seconds : 0.0;
+  }
 };
 
 /// Called every 65536 RTL cycles and after each call: calls done, jobs done,

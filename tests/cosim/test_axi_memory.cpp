@@ -742,7 +742,7 @@ TEST(AxiMemoryErrors, RecentRegionsStillClassifyAndCheckEveryRequest) {
     EXPECT_EQ(d.mem.request_log()[i].address, addrs[i]) << i;
     EXPECT_EQ(d.mem.request_log()[i].kind, kinds[i]) << i;
   }
-  // q and k are the recent ones now: a read from inside q across into v is still refused
+  // q and klsb are the recent ones now: a read from inside q across into v is still refused
   expect_has(error_of([&] { d.cycle([](auto& s) { ar(s[0], 0x30020, 2); }); }),
              {"AXI read of 64 bytes at 0x30020 runs past the end of buffer 'q' [0x30000, 0x30040)"});
 }

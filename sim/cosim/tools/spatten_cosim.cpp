@@ -245,8 +245,7 @@ Outcome run(const Options& o, bool trace_mode) {
 
   Outcome out;
   out.agree = t.agree();
-  // the rate counts every cycle simulated in the RTL's time (CosimTotals::clocked_cycles)
-  const double rtl_cps = t.rtl_seconds > 0 ? static_cast<double>(t.clocked_cycles) / t.rtl_seconds : 0.0;
+  const double rtl_cps = t.cycles_per_second();
   json rec;
   rec["tool"] = kTool;
   rec["preset"] = o.preset;
